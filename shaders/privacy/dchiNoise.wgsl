@@ -48,7 +48,7 @@ fn gamma_unit_scale(shape: f32, position: u32, example: u32, draw: u32, key: vec
     if (t <= 0.0) { continue; }
     let v = t * t * t;
     let u = philox_uniform(bits.z);
-    if (log(u) < 0.5 * x * x + dd - dd * v + dd * log(v)) {
+    if (precise_log(u) < 0.5 * x * x + dd - dd * v + dd * precise_log(v)) {
       return dd * v;
     }
   }

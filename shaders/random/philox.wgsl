@@ -43,11 +43,39 @@ fn philox_uniform(bits: u32) -> f32 {
   return (f32(bits >> 9u) + 0.5) * (1.0 / 8388608.0);
 }
 
-// Box–Muller: two uniforms -> two independent standard normals.
+// Natural log that stays accurate relative to its result near x = 1. WGSL only promises an absolute error
+// of 2^-21 for log on [0.5, 2] (SwiftShader uses that freedom), which would turn sqrt(−2 log u) for u → 1
+// into a visibly wrong small normal and shift Gamma acceptance tests. Near 1, t = x − 1 is exact
+// (Sterbenz) and an 8-term series is accurate to ~1e-10 relative for |t| < 1/16.
+fn precise_log(x: f32) -> f32 {
+  let t = x - 1.0;
+  if (abs(t) >= 0.0625) { return log(x); }
+  return t * (1.0 + t * (-1.0 / 2.0 + t * (1.0 / 3.0 + t * (-1.0 / 4.0 + t * (1.0 / 5.0 + t * (-1.0 / 6.0 + t * (1.0 / 7.0 - t / 8.0)))))));
+}
+
+// sin and cos of 2π·u for u in [0, 1). WGSL allows cos/sin an absolute error of 2^-11 (SwiftShader is
+// that loose), which would put ~5e-4 errors into every normal. 4u is exact in f32, so the quadrant split is
+// exact; on the remaining angle a ∈ [−π/4, π/4] Taylor polynomials of degree 9 and 10 are accurate to ~1e-9.
+fn sincos_turns(u: f32) -> vec2<f32> {
+  let f = 4.0 * u;
+  let q = floor(f + 0.5);
+  let a = (f - q) * 1.5707963267948966;
+  let a2 = a * a;
+  let s = a * (1.0 + a2 * (-1.0 / 6.0 + a2 * (1.0 / 120.0 + a2 * (-1.0 / 5040.0 + a2 * (1.0 / 362880.0)))));
+  let c = 1.0 + a2 * (-0.5 + a2 * (1.0 / 24.0 + a2 * (-1.0 / 720.0 + a2 * (1.0 / 40320.0 - a2 / 3628800.0))));
+  switch (u32(q) & 3u) {
+    case 0u: { return vec2<f32>(s, c); }
+    case 1u: { return vec2<f32>(c, -s); }
+    case 2u: { return vec2<f32>(-s, -c); }
+    default: { return vec2<f32>(-c, s); }
+  }
+}
+
+// Box–Muller: two uniforms -> two independent standard normals (radius·cos, radius·sin).
 fn philox_box_muller(u1: f32, u2: f32) -> vec2<f32> {
-  let radius = sqrt(-2.0 * log(u1));
-  let angle = 6.283185307179586 * u2;
-  return vec2<f32>(radius * cos(angle), radius * sin(angle));
+  let radius = sqrt(-2.0 * precise_log(u1));
+  let sc = sincos_turns(u2);
+  return vec2<f32>(radius * sc.y, radius * sc.x);
 }
 
 // Four standard normals from one Philox block.

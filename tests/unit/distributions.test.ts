@@ -102,8 +102,8 @@ describe('logGamma', () => {
 
   it('matches Stirling series with corrections at large x', () => {
     for (const x of [1000, 1024, 5000, 1e6]) {
-      const stirling =
-        (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI) + 1 / (12 * x) - 1 / (360 * x ** 3) + 1 / (1260 * x ** 5);
+      const leading = (x - 0.5) * Math.log(x) - x + 0.5 * Math.log(2 * Math.PI);
+      const stirling = leading + 1 / (12 * x) - 1 / (360 * x ** 3) + 1 / (1260 * x ** 5);
       expect(relErr(logGamma(x), stirling)).toBeLessThan(1e-14);
     }
   });

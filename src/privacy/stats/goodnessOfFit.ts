@@ -163,8 +163,12 @@ export function sphereDirectionMoments(
   count: number,
   dim: number,
 ): SphereMomentReport {
-  if (!Number.isInteger(dim) || dim < 2) throw new RangeError(`sphereDirectionMoments: dim must be an integer >= 2, got ${dim}`);
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`sphereDirectionMoments: count must be an integer >= 1, got ${count}`);
+  if (!Number.isInteger(dim) || dim < 2) {
+    throw new RangeError(`sphereDirectionMoments: dim must be an integer >= 2, got ${dim}`);
+  }
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`sphereDirectionMoments: count must be an integer >= 1, got ${count}`);
+  }
   if (directions.length < count * dim) {
     throw new RangeError(`sphereDirectionMoments: need ${count * dim} values, got ${directions.length}`);
   }

@@ -1,0 +1,38 @@
+// What the engine holds for a loaded model. For now the tokenizer and the embedding table (all that
+// privatisation needs); the transformer weights join here when the forward pass lands.
+
+import type { EmbeddingTable } from './embeddingTable';
+
+export interface TextTokenizer {
+  readonly vocabSize: number;
+  encodeWithOffsets(text: string): { normalized: string; ids: number[]; spans: Array<[number, number]> };
+  /** The token as text for display (word-boundary marker shown as a space). */
+  displayOf(id: number): string;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  source: string;
+  license: string;
+  vocabSize: number;
+  embeddingDim: number;
+  candidateCount: number;
+  excluded: { ids: number[]; reason: string }[];
+  /** Where the attacker's token prior comes from. */
+  priorSource: string;
+}
+
+export interface LoadedModel {
+  info: ModelInfo;
+  tokenizer: TextTokenizer;
+  table: EmbeddingTable;
+  /** Natural-log prior over tokens for the Bayes attack (−∞ for non-candidates). */
+  logPrior: Float64Array;
+}
+
+export interface LoadProgress {
+  stage: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
