@@ -1,0 +1,71 @@
+// The one typed interface between the UI (or the headless runner page) and the engine worker, which owns
+// the GPU device, the loaded model and every kernel. Everything crossing it is structured-cloneable data;
+// callbacks cross as comlink proxies.
+
+import type { AdapterReport } from '../gpu/device';
+import type { LoadProgress, ModelInfo } from '../model/loadedModel';
+import type { BayesAttackSettings, EtaStatistics } from '../privacy/statistics/etaSweep';
+
+export type ModelId = 'use-lite';
+
+export interface PrivatizedToken {
+  /** Position in the tokenised text. */
+  position: number;
+  original: number;
+  output: number;
+  originalText: string;
+  outputText: string;
+  /** [start, end) of the original token in `normalized`. */
+  span: [number, number];
+  changed: boolean;
+  /** Unknown/control tokens are not privatised (not candidates). */
+  passThrough: boolean;
+  /** ‖E[output] − E[original]‖ on the stored table. */
+  distanceMoved: number;
+  /** ‖z‖, the noise radius drawn for this token. */
+  noiseRadius: number;
+  /** Rank of the original among the output's nearest candidates (0 = the output itself). */
+  rankOfOriginal: number;
+}
+
+export interface PrivatizedText {
+  normalized: string;
+  tokens: PrivatizedToken[];
+  /** The privatised token sequence rendered as text. */
+  privatizedText: string;
+  changedCount: number;
+}
+
+export interface PrivatizeTextsRequest {
+  texts: string[];
+  eta: number;
+  seed: number;
+}
+
+export interface SweepTextsRequest {
+  texts: string[];
+  etas: number[];
+  seed: number;
+  draws: number;
+  bayes?: BayesAttackSettings;
+}
+
+export interface SweepProgress {
+  fraction: number;
+  stage: string;
+}
+
+export interface EngineApi {
+  /** Opens the GPU; throws a GpuError (name 'GpuError') when WebGPU is unavailable. */
+  init(): Promise<AdapterReport>;
+  loadModel(id: ModelId, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  tokenize(texts: string[]): Promise<number[][]>;
+  privatizeTexts(request: PrivatizeTextsRequest): Promise<PrivatizedText[]>;
+  sweepEta(
+    request: SweepTextsRequest,
+    onProgress?: (p: SweepProgress) => void,
+    onEta?: (stats: EtaStatistics, index: number) => void,
+  ): Promise<EtaStatistics[]>;
+  /** Cancels the running sweep (it rejects with CancelledError). */
+  cancel(): void;
+}
