@@ -1,1 +1,131 @@
-export {};
+// The page behind `npm run bench`: scripts/bench.ts opens bench.html in headless Chromium and calls
+// window.raptBench.run. Everything runs on this page's main thread — the GPU path through the engine's own
+// GpuRuntime/Privatizer code (wrapped by TimedRuntime for pass timestamps), the TypeScript reference
+// synchronously between GPU cases, never concurrently with them. Progress goes to the console, which the
+// CLI forwards to stderr.
+
+import { appVersion } from '../appVersion';
+import { openDevice } from '../gpu/device';
+import { DeviceEmbeddingTable } from '../privacy/deviceTable';
+import { Privatizer } from '../privacy/privatize';
+import {
+  destroyKernelBuffers,
+  measureDistanceKernel,
+  measureGpuPrivatize,
+  measureNoiseKernel,
+  measurePrivatizeBreakdown,
+  measureReadback,
+  measureReference,
+  measureScan,
+  measureSelectKernel,
+  setupKernelBuffers,
+  type GpuTableSession,
+} from './cases';
+import { TimedRuntime } from './gpuTimer';
+import { benchPlan, tokensNeeded } from './plan';
+import { candidateCount, loadBundledTable, makeBertSizedTable, tableLabel, type BenchTable } from './tables';
+import { yieldToEventLoop } from './timing';
+import type { BenchOptions, BenchOutcome, BenchResults, BenchRow, TablePlan } from './types';
+
+declare global {
+  interface Window {
+    raptBench: { run(options?: BenchOptions): Promise<BenchOutcome> };
+  }
+}
+
+const log = (message: string) => console.log(`[bench] ${message}`);
+
+function logRow(r: BenchRow | null): BenchRow | null {
+  if (r) log(`  ${r.implementation} | batch ${r.batch} | ${r.tokensPerSecond?.toFixed(1) ?? '—'} tok/s | ${r.notes}`);
+  return r;
+}
+
+/** All cases of one table: GPU end to end per batch, its per-kernel split, kernels alone, CPU references. */
+async function benchTable(runtime: TimedRuntime, bench: BenchTable, plan: TablePlan, seed: number): Promise<BenchRow[]> {
+  const device = new DeviceEmbeddingTable(runtime, bench.host);
+  const privatizer = await Privatizer.create(runtime, device);
+  const s: GpuTableSession = { runtime, bench, device, privatizer, seed, log };
+  const rows: (BenchRow | null)[] = [];
+  try {
+    for (const { batch, reps } of plan.batches) {
+      log(`${tableLabel(bench)}: GPU privatize, batch ${batch}`);
+      rows.push(logRow(await measureGpuPrivatize(s, batch, reps, plan.warmup)));
+      rows.push(logRow(await measurePrivatizeBreakdown(s, batch)));
+    }
+    const nq = Math.min(plan.kernelRows, privatizer.chunkRows);
+    log(`${tableLabel(bench)}: kernels alone, ${nq} rows`);
+    const buffers = await setupKernelBuffers(s, nq);
+    try {
+      rows.push(logRow(await measureNoiseKernel(s, buffers, plan.kernelReps)));
+      rows.push(logRow(await measureDistanceKernel(s, buffers, plan.kernelReps)));
+      rows.push(logRow(await measureSelectKernel(s, buffers, plan.kernelReps)));
+      rows.push(logRow(await measureReadback(s, buffers, plan.kernelReps)));
+    } finally {
+      destroyKernelBuffers(buffers);
+    }
+    log(`${tableLabel(bench)}: TypeScript reference, ${plan.referenceTokens} tokens`);
+    await yieldToEventLoop();
+    rows.push(logRow(await measureReference(s, plan.referenceTokens)));
+    await yieldToEventLoop();
+    rows.push(logRow(await measureScan(s, plan.referenceTokens)));
+  } finally {
+    privatizer.destroy();
+    device.destroy();
+  }
+  return rows.filter((r): r is BenchRow => r !== null);
+}
+
+async function run(options: BenchOptions = {}): Promise<BenchResults> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const plan = benchPlan(Boolean(options.quick));
+  const opened = await openDevice();
+  const runtime = new TimedRuntime(opened);
+  const r = runtime.report;
+  log(`adapter: ${r.vendor} / ${r.architecture} / ${r.description || r.device} (fallback ${r.isFallbackAdapter}), timestamp-query ${runtime.hasTimestamps}`);
+
+  const loaders: [keyof typeof plan.tables, (n: number) => Promise<BenchTable> | BenchTable][] = [
+    ['use-lite', loadBundledTable],
+    ['bert-size', (n) => makeBertSizedTable(n)],
+  ];
+  const tables: BenchResults['tables'] = [];
+  const rows: BenchRow[] = [];
+  try {
+    for (const [name, load] of loaders) {
+      const tablePlan = plan.tables[name];
+      log(`loading table ${name}`);
+      const bench = await load(tokensNeeded(tablePlan));
+      tables.push({ name: bench.name, vocabSize: bench.host.vocabSize, dim: bench.host.dim, candidates: candidateCount(bench.host), eta: bench.eta, source: bench.source });
+      rows.push(...(await benchTable(runtime, bench, tablePlan, plan.seed)));
+    }
+  } finally {
+    runtime.destroyTimers();
+    opened.device.destroy();
+  }
+  return {
+    kind: 'rapt-lab-bench',
+    schemaVersion: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    seconds: (performance.now() - started) / 1000,
+    appVersion,
+    userAgent: navigator.userAgent,
+    adapter: r,
+    timestampQuery: runtime.hasTimestamps,
+    referenceThread: 'page main thread, one token at a time, between GPU cases',
+    plan,
+    tables,
+    rows,
+  };
+}
+
+window.raptBench = {
+  async run(options) {
+    try {
+      return { ok: true, result: await run(options) };
+    } catch (e) {
+      const err = e as Error;
+      return { ok: false, error: { name: err.name ?? 'Error', message: err.message ?? String(e), stack: err.stack } };
+    }
+  },
+};

@@ -38,7 +38,7 @@ export async function loadCorpus(corpus: CorpusSpec, readFile: (path: string) =>
   if (!format) throw new SpecError(`Cannot tell the format of ${corpus.path}; set corpus.format to csv, tsv, jsonl or text.`);
   const table = parseTable(await readFile(corpus.path), format);
   const selected = selectTexts(table, { textColumn: format === 'text' ? 'text' : corpus.textColumn });
-  return { name: corpus.path, texts: selected.texts, badRows: [...table.badRows, ...selected.badRows] };
+  return { name: corpus.path, texts: selected.texts, badRows: selected.badRows };
 }
 
 /** A seeded sample of `size` sentences (in corpus order, so results read naturally). */
