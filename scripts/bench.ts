@@ -7,6 +7,7 @@
 // Exit codes: 0 done, 1 the benchmark failed, 2 bad arguments.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatResults } from '../src/bench/report';
@@ -41,12 +42,17 @@ async function main() {
   const resultsDir = join(root, 'bench-results');
   const out = args.out ? resolve(args.out) : join(resultsDir, `bench-${stamp}.json`);
 
+  const loadAverageStart = loadavg();
   const session = await openPage('bench.html', (text) => process.stderr.write(`${text}\n`));
   let outcome: BenchOutcome;
   try {
     await session.page.waitForFunction(() => 'raptBench' in window);
     outcome = await session.page.evaluate((options) => window.raptBench.run(options), { quick: Boolean(args.quick) });
-    if (outcome.ok) outcome.result.browserVersion = `${session.browser.browserType().name()} ${session.browser.version()}`;
+    if (outcome.ok) {
+      outcome.result.browserVersion = `${session.browser.browserType().name()} ${session.browser.version()}`;
+      const cpu = cpus();
+      outcome.result.host = { platform: platform(), cpus: cpu.length, cpuModel: cpu[0]?.model ?? '?', loadAverageStart, loadAverageEnd: loadavg() };
+    }
   } finally {
     await session.close();
   }

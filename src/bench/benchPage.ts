@@ -19,6 +19,7 @@ import {
   measureScan,
   measureSelectKernel,
   setupKernelBuffers,
+  warmUpPrivatize,
   type GpuTableSession,
 } from './cases';
 import { TimedRuntime } from './gpuTimer';
@@ -47,10 +48,12 @@ async function benchTable(runtime: TimedRuntime, bench: BenchTable, plan: TableP
   const s: GpuTableSession = { runtime, bench, device, privatizer, seed, log };
   const rows: (BenchRow | null)[] = [];
   try {
-    for (const { batch, reps } of plan.batches) {
+    for (const { batch, warmup, reps } of plan.batches) {
       log(`${tableLabel(bench)}: GPU privatize, batch ${batch}`);
-      rows.push(logRow(await measureGpuPrivatize(s, batch, reps, plan.warmup)));
-      rows.push(logRow(await measurePrivatizeBreakdown(s, batch)));
+      await warmUpPrivatize(s, batch, warmup);
+      const breakdown = await measurePrivatizeBreakdown(s, batch);
+      rows.push(logRow(await measureGpuPrivatize(s, batch, reps)));
+      rows.push(logRow(breakdown));
     }
     const nq = Math.min(plan.kernelRows, privatizer.chunkRows);
     log(`${tableLabel(bench)}: kernels alone, ${nq} rows`);

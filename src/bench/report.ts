@@ -24,6 +24,10 @@ export function formatResults(r: BenchResults): string {
     `adapter: vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, isFallbackAdapter ${a.isFallbackAdapter}` +
       `${a.description ? `, "${a.description}"` : ''}; timestamp-query ${r.timestampQuery ? 'yes' : 'no'}`,
     `browser: ${r.browserVersion ?? '?'} (${r.userAgent})`,
+    ...(r.host
+      ? [`host: ${r.host.cpus} × ${r.host.cpuModel}; load average (1/5/15 min) ${r.host.loadAverageStart.map((x) => x.toFixed(2)).join('/')} at start, ` +
+          `${r.host.loadAverageEnd.map((x) => x.toFixed(2)).join('/')} at end (the software adapter shares these CPUs with everything else)`]
+      : []),
     `tables: ${r.tables.map((t) => `${t.name} ${t.vocabSize}×${t.dim} (${t.candidates} candidates, η=${t.eta})`).join('; ')}`,
     `GFLOP/s counts only distance work, 3 FLOPs (sub, mul, add) per element per (token, table row) pair; ` +
       `end-to-end and CPU rows divide it by the call's (resp. distance phase's) time. CPU rows: ${r.referenceThread}.`,

@@ -39,7 +39,7 @@ export async function loadBundledTable(count: number): Promise<BenchTable> {
     source: `${model.info.name} token embeddings (bundled); tokens of the demo corpus imdb-sentences.json`,
     host: model.table,
     tokens: tokens.slice(0, count),
-    eta: 100,
+    eta: 25,
   };
 }
 
@@ -75,7 +75,7 @@ export function makeBertSizedTable(count: number, seed = 2305): BenchTable {
     source: `seeded random N(0, 0.05²) values (mulberry32 seed ${seed}); random candidate token ids`,
     host,
     tokens,
-    eta: 500,
+    eta: 50,
   };
 }
 

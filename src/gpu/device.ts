@@ -36,7 +36,7 @@ export interface OpenedDevice {
   lost: Promise<GpuError>;
 }
 
-export async function openDevice(gpu: GPU | undefined = globalThis.navigator?.gpu): Promise<OpenedDevice> {
+export async function openDevice(gpu: GPU | null | undefined = globalThis.navigator?.gpu): Promise<OpenedDevice> {
   if (!gpu) throw gpuUnavailable('this browser has no navigator.gpu');
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw gpuUnavailable('the browser found no GPU adapter (WebGPU may be disabled or blocklisted)');

@@ -113,6 +113,11 @@ const engine: EngineApi = {
   cancel() {
     cancelRequested = true;
   },
+
+  async whenDeviceLost() {
+    if (!runtime) throw new Error('The engine is not initialised.');
+    return (await runtime.lost).message;
+  },
 };
 
 Comlink.expose(engine);

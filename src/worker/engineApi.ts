@@ -68,4 +68,6 @@ export interface EngineApi {
   ): Promise<EtaStatistics[]>;
   /** Cancels the running sweep (it rejects with CancelledError). */
   cancel(): void;
+  /** Resolves with a user-facing message if the GPU device is lost (driver reset, tab backgrounded too long). */
+  whenDeviceLost(): Promise<string>;
 }
