@@ -30,7 +30,7 @@ export class NearestNeighbourKernels {
     const V = table.vocabSize;
     const params = scratch.uniform('distances.params', Uint32Array.of(nq, V, table.host.dimVec4, 0));
     const group = this.runtime.bindGroup(this.distances, [queries, table.rows, dist, params]);
-    this.runtime.dispatch(encoder, this.distances, group, [Math.ceil(V / 32), Math.ceil(nq / 32)]);
+    this.runtime.dispatch(encoder, this.distances, group, [Math.ceil(V / 64), Math.ceil(nq / 64)]);
   }
 
   /** Top-k candidate ids (and squared distances) per query row of `dist`. */
