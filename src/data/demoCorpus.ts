@@ -4,6 +4,9 @@
  * tests run exactly the same code; `scripts/build-assets.ts` does the file IO.
  */
 
+import { PhiloxStream } from '../privacy/random/philox';
+import { StreamPurpose } from '../privacy/random/streams';
+
 export type SentimentLabel = 0 | 1;
 
 export interface LabelledReview {
@@ -46,22 +49,15 @@ export const DEMO_CORPUS_HEADER = {
 } as const;
 
 /**
- * mulberry32: a 32-bit state PRNG. Chosen because it is tiny, has no platform-dependent arithmetic
- * (Math.imul and unsigned shifts only) and so yields the same stream in every JS engine, which is what
- * makes the generated asset byte-identical across machines.
+ * The corpus sample is drawn from the project's counter-based generator (Philox), like every other random
+ * draw, so the generated asset is byte-identical on every machine.
  */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
+export function seededUniform(seed: number): () => number {
+  const stream = new PhiloxStream(seed, StreamPurpose.demoCorpus);
+  return () => stream.nextFloat();
 }
 
-/** Uniform integer in [0, bound); exact because a uint32/2^32 times a bound below 2^21 fits a double. */
+/** Uniform integer in [0, bound). */
 function randomIndex(random: () => number, bound: number): number {
   return Math.floor(random() * bound);
 }
@@ -209,7 +205,7 @@ export function deriveDemoCorpus(
 ): DemoCorpus {
   if (options.size % 2 !== 0) throw new Error(`demo corpus size must be even, got ${options.size}`);
   const perLabel = options.size / 2;
-  const random = mulberry32(options.seed);
+  const random = seededUniform(options.seed);
   const byLabel = collectSentences(reviews);
   const items: DemoCorpusItem[] = [];
   for (const label of [0, 1] as const) {

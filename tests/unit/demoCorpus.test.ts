@@ -5,7 +5,7 @@ import {
   countWords,
   deriveDemoCorpus,
   isUsableSentence,
-  mulberry32,
+  seededUniform,
   parseImdbReviews,
   sampleWithoutReplacement,
   serializeDemoCorpus,
@@ -79,21 +79,21 @@ describe('parseImdbReviews', () => {
   });
 });
 
-describe('mulberry32 and sampling', () => {
+describe('seeded sampling', () => {
   it('is a deterministic stream in [0, 1)', () => {
-    const first = Array.from({ length: 5 }, mulberry32(2305));
-    const second = Array.from({ length: 5 }, mulberry32(2305));
+    const first = Array.from({ length: 5 }, seededUniform(2305));
+    const second = Array.from({ length: 5 }, seededUniform(2305));
     expect(first).toEqual(second);
     expect(first.every((value) => value >= 0 && value < 1)).toBe(true);
-    expect(Array.from({ length: 5 }, mulberry32(2306))).not.toEqual(first);
+    expect(Array.from({ length: 5 }, seededUniform(2306))).not.toEqual(first);
   });
 
   it('samples distinct elements without touching the pool', () => {
     const pool = Array.from({ length: 50 }, (_, i) => i);
-    const sample = sampleWithoutReplacement(pool, 20, mulberry32(1));
+    const sample = sampleWithoutReplacement(pool, 20, seededUniform(1));
     expect(new Set(sample).size).toBe(20);
     expect(pool).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    expect(() => sampleWithoutReplacement(pool, 51, mulberry32(1))).toThrow();
+    expect(() => sampleWithoutReplacement(pool, 51, seededUniform(1))).toThrow();
   });
 });
 

@@ -6,6 +6,8 @@ export const StreamPurpose = {
   corpusSample: 1,
   /** Which observations the Bayes attack evaluates. */
   bayesObservations: 2,
+  /** The build-time sample of the bundled demo corpus. */
+  demoCorpus: 3,
 } as const;
 
 /**
