@@ -8,6 +8,7 @@
 // in a single submit, and only the chosen ids (and radii) are read back.
 
 import type { GpuRuntime } from '../gpu/runtime';
+import { Exclusive } from '../gpu/exclusive';
 import { Scratch } from '../gpu/scratch';
 import { DchiNoiseKernel } from './dchiNoise';
 import type { DeviceEmbeddingTable } from './deviceTable';
@@ -48,6 +49,8 @@ const MAX_ROWS_PER_CHUNK = 4096;
 
 export class Privatizer {
   private readonly scratch: Scratch;
+  /** Chunks of concurrent calls (the explorer privatises while a sweep runs) take turns on the scratch buffers. */
+  private readonly exclusive = new Exclusive();
 
   private constructor(
     private readonly runtime: GpuRuntime,
@@ -111,35 +114,37 @@ export class Privatizer {
     for (let start = 0; start < n; start += chunk) {
       if (hooks.cancelled?.()) throw new CancelledError();
       const m = Math.min(chunk, n - start);
-      const s = this.scratch;
-      const rowsBuf = s.storage('rows', m * 16);
-      const invEtaBuf = s.storage('invEta', m * 4);
-      const noisy = s.storage('noisy', m * t.dimVec4 * 16);
-      const radius = s.storage('radius', m * 4);
-      const dist = s.storage('dist', m * t.vocabSize * 4);
-      const outIds = s.storage('outIds', m * k * 4);
-      const outDist = s.storage('outDist', m * k * 4);
-      this.runtime.write(rowsBuf, packed.subarray(start * 4, (start + m) * 4));
-      this.runtime.write(invEtaBuf, invEta.subarray(start, start + m));
-      const targets = mode.kind === 'rank' ? s.storage('targets', m * 4) : null;
-      if (targets && mode.kind === 'rank') this.runtime.write(targets, mode.targets.subarray(start, start + m));
-      await this.runtime.submit(mode.kind === 'rank' ? 'ranking neighbours' : 'privatising tokens', (enc) => {
-        this.noise.encode(enc, s, { table: this.table, rows: rowsBuf, invEta: invEtaBuf, out: noisy, radius, n: m, seed });
-        this.nearest.encodeDistances(enc, s, this.table, noisy, m, dist);
-        if (mode.kind === 'select') {
-          this.nearest.encodeSelect(enc, s, { table: this.table, dist, rows: rowsBuf, nq: m, k, passThrough: mode.passThrough, outIds, outDist });
-        } else if (targets) {
-          this.nearest.encodeRank(enc, s, { table: this.table, dist, targets, nq: m, ranks: outIds });
-        }
+      await this.exclusive.run(async () => {
+        const s = this.scratch;
+        const rowsBuf = s.storage('rows', m * 16);
+        const invEtaBuf = s.storage('invEta', m * 4);
+        const noisy = s.storage('noisy', m * t.dimVec4 * 16);
+        const radius = s.storage('radius', m * 4);
+        const dist = s.storage('dist', m * t.vocabSize * 4);
+        const outIds = s.storage('outIds', m * k * 4);
+        const outDist = s.storage('outDist', m * k * 4);
+        this.runtime.write(rowsBuf, packed.subarray(start * 4, (start + m) * 4));
+        this.runtime.write(invEtaBuf, invEta.subarray(start, start + m));
+        const targets = mode.kind === 'rank' ? s.storage('targets', m * 4) : null;
+        if (targets && mode.kind === 'rank') this.runtime.write(targets, mode.targets.subarray(start, start + m));
+        await this.runtime.submit(mode.kind === 'rank' ? 'ranking neighbours' : 'privatising tokens', (enc) => {
+          this.noise.encode(enc, s, { table: this.table, rows: rowsBuf, invEta: invEtaBuf, out: noisy, radius, n: m, seed });
+          this.nearest.encodeDistances(enc, s, this.table, noisy, m, dist);
+          if (mode.kind === 'select') {
+            this.nearest.encodeSelect(enc, s, { table: this.table, dist, rows: rowsBuf, nq: m, k, passThrough: mode.passThrough, outIds, outDist });
+          } else if (targets) {
+            this.nearest.encodeRank(enc, s, { table: this.table, dist, targets, nq: m, ranks: outIds });
+          }
+        });
+        const [ids, d2, r] = await Promise.all([
+          this.runtime.read(outIds, m * k * 4),
+          mode.kind === 'select' ? this.runtime.read(outDist, m * k * 4) : null,
+          this.runtime.read(radius, m * 4),
+        ]);
+        result.ids.set(new Uint32Array(ids), start * k);
+        if (d2) result.dist2.set(new Float32Array(d2), start * k);
+        result.radius.set(new Float32Array(r), start);
       });
-      const [ids, d2, r] = await Promise.all([
-        this.runtime.read(outIds, m * k * 4),
-        mode.kind === 'select' ? this.runtime.read(outDist, m * k * 4) : null,
-        this.runtime.read(radius, m * 4),
-      ]);
-      result.ids.set(new Uint32Array(ids), start * k);
-      if (d2) result.dist2.set(new Float32Array(d2), start * k);
-      result.radius.set(new Float32Array(r), start);
       hooks.progress?.(start + m, n);
     }
     return result;

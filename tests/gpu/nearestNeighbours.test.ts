@@ -114,6 +114,13 @@ describe('Privatizer', () => {
       else expect([0, 49]).not.toContain(noisy.ids[3 * i]);
     }
     expect([...noisy.ids].filter((v, i) => i % 3 === 0 && v !== rows[i / 3].id).length).toBeGreaterThan(5);
+    // Overlapping calls (the explorer privatises while a sweep runs) take turns per chunk and stay correct.
+    const [overlapA, overlapB] = await Promise.all([
+      chunked.privatize(rows, { invEta: 0.5, seed: 1, k: 3 }),
+      chunked.privatize(rows.slice(0, 9), { invEta: 0, seed: 1 }),
+    ]);
+    expect(overlapA.ids).toEqual(noisy.ids);
+    expect([...overlapB.ids]).toEqual(rows.slice(0, 9).map((r) => r.id));
     const nb = await chunked.neighbours([3, 17], 4);
     expect(nb[0]).toBe(3);
     expect(nb[4]).toBe(17);
