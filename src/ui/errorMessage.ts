@@ -19,6 +19,7 @@ const TITLES: Record<string, string> = {
   SpecError: 'Invalid experiment',
   TypeError: 'Unexpected error',
   DataCloneError: 'Engine communication error',
+  EngineTimeout: 'The engine is not responding',
 };
 
 function nameAndMessage(e: unknown): { name: string; message: string } {

@@ -13,6 +13,8 @@ export interface CurvePlotSpec {
   etaDomain: [number, number];
   yLabel: string;
   yDomain?: [number, number];
+  /** Shown in the frame while there are no points (e.g. "waiting for the first η…"). */
+  emptyMessage?: string;
   width?: number;
   height?: number;
 }
@@ -20,12 +22,14 @@ export interface CurvePlotSpec {
 const LEGEND_ROW = 16;
 
 function legendMarks(series: SeriesStyle[], marginTop: number): Plot.Markish[] {
+  // Right-aligned rows in the top margin, clear of the y-axis label on the left: label, then a line
+  // swatch (with a dot for series drawn with error bars).
   return series.flatMap((s, i) => {
-    const dy = 12 + i * LEGEND_ROW - marginTop;
-    const at = { frameAnchor: 'top-left' as const, dy, textAnchor: 'start' as const, fontSize: 11 };
+    const at = { frameAnchor: 'top-right' as const, dy: 10 + i * LEGEND_ROW - marginTop };
     return [
-      Plot.text([s.errorBars ? '●' : '━━'], { ...at, text: (d: string) => d, fill: s.color, fontWeight: 'bold' }),
-      Plot.text([s.name], { ...at, dx: 22, text: (d: string) => d, fill: 'currentColor' }),
+      Plot.text([s.name], { ...at, dx: -30, fontSize: 11, textAnchor: 'end' as const, text: (d: string) => d, fill: 'currentColor' }),
+      Plot.text(['━━'], { ...at, dx: -24, fontSize: 11, textAnchor: 'start' as const, text: (d: string) => d, fill: s.color }),
+      ...(s.errorBars ? [Plot.dot([s.name], { ...at, dx: -15, r: 3, fill: s.color })] : []),
     ];
   });
 }
@@ -59,6 +63,9 @@ export function curvePlot(spec: CurvePlotSpec): (SVGSVGElement | HTMLElement) & 
         channels: { series: 'series', '−1 SE': 'low', '+1 SE': 'high' },
       }),
       ...legendMarks(spec.series, marginTop),
+      ...(spec.points.length === 0 && spec.emptyMessage
+        ? [Plot.text([spec.emptyMessage], { frameAnchor: 'middle', text: (d: string) => d, fill: 'currentColor', fillOpacity: 0.6, fontSize: 12 })]
+        : []),
     ],
   });
 }

@@ -1,6 +1,6 @@
 // The privacy explorer's state and everything it asks the engine, as one runes class the components
 // render. Flow: components call the methods here (setText, setEta, computeCurves, …); the methods call the
-// engine worker through the serial queue and write the answers into $state fields; components re-render.
+// engine worker and write the answers into $state fields; components re-render.
 // Nothing here touches the DOM, so the logic it delegates to (inputs, etaGrid, curveSettings, corpusFile,
 // engineQueue) is unit-tested in Node.
 
@@ -14,7 +14,7 @@ import type { PrivatizedText } from '../worker/engineApi';
 import { callback, startEngine, type Engine } from '../worker/engineClient';
 import { formatFor, guessTextColumn, selectCorpusTexts, type CorpusFile } from './corpusFile';
 import { DEFAULT_CURVE_SETTINGS, validateCurveSettings, type CurveSettings } from './curveSettings';
-import { LatestOnly, SerialQueue } from './engineQueue';
+import { LatestOnly } from './engineQueue';
 import { describeError, isCancelled, isWebGpuUnavailable, webGpuMissingReason, type UiError } from './errorMessage';
 
 export const DEFAULT_TEXT = 'The weather is lovely today, so we walked to the park.';
@@ -23,6 +23,7 @@ export const DEFAULT_ETA = 20;
 export const DEFAULT_SEED = 1;
 export const PRIVATIZE_DEBOUNCE_MS = 150;
 export const MAX_TEXT_CHARS = 2000;
+const ENGINE_SILENCE_S = 60;
 
 const assetBase = `${import.meta.env.BASE_URL}generated/`;
 
@@ -57,6 +58,8 @@ export interface CurveRun {
 /** A dropped file whose format the extension does not tell: the picker asks for one. */
 export interface FileAwaitingFormat {
   fileName: string;
+  /** The format that was tried and failed, if any. */
+  tried: TableFormat | null;
 }
 
 /** The corpus file plus a problem with the chosen column (shown in the picker, not as an error box). */
@@ -86,12 +89,10 @@ export class Explorer {
 
   #engine: Engine | null = null;
   #terminate: (() => void) | null = null;
-  readonly #queue = new SerialQueue();
   readonly #privatizeTickets = new LatestOnly();
   #privatizeTimer: ReturnType<typeof setTimeout> | undefined;
   #nextErrorId = 1;
   #nextCurveId = 1;
-  #curveCancelRequested = false;
   #bundledTexts: Promise<{ name: string; texts: string[] }> | null = null;
   #corpusContent: { fileName: string; content: string } | null = null;
   #corpusTable: { format: TableFormat; table: ParsedTable } | null = null;
@@ -115,6 +116,11 @@ export class Explorer {
     const { engine, terminate } = startEngine();
     this.#engine = engine;
     this.#terminate = terminate;
+    // A worker that failed to load never answers (comlink waits forever): say so rather than spin.
+    const silent = setTimeout(
+      () => this.reportError(Object.assign(new Error(`The GPU engine has not answered for ${ENGINE_SILENCE_S} seconds. Its worker may have failed to load; reloading the page usually helps.`), { name: 'EngineTimeout' })),
+      ENGINE_SILENCE_S * 1000,
+    );
     try {
       this.adapter = await engine.init();
     } catch (e) {
@@ -125,7 +131,14 @@ export class Explorer {
         this.#fail(e);
       }
       return;
+    } finally {
+      clearTimeout(silent);
     }
+    // A lost device (driver reset, long background) makes every later call fail: say so once, plainly.
+    engine.whenDeviceLost().then(
+      (message) => this.#fail(Object.assign(new Error(message), { name: 'GpuError' })),
+      () => {},
+    );
     this.phase = 'loading';
     try {
       this.model = await engine.loadModel('use-lite', callback((p: LoadProgress) => (this.loadProgress = p)));
@@ -198,13 +211,9 @@ export class Explorer {
     const request: PrivatizeRequest = { text: this.text, eta: this.eta, seed: this.seed };
     this.privatizePending = true;
     try {
-      const result = await this.#queue.run(async () => {
-        // Skipped while queued behind a newer request (or behind the curves): only the latest runs.
-        if (!this.#privatizeTickets.isLatest(ticket)) return null;
-        const [text] = await engine.privatizeTexts({ texts: [request.text], eta: request.eta, seed: request.seed });
-        return text;
-      });
-      if (result && this.#privatizeTickets.isLatest(ticket)) this.privatized = { request, result };
+      // The engine runs this between the chunks of a curve computation, so typing stays responsive.
+      const [result] = await engine.privatizeTexts({ texts: [request.text], eta: request.eta, seed: request.seed });
+      if (this.#privatizeTickets.isLatest(ticket)) this.privatized = { request, result };
     } catch (e) {
       if (this.#privatizeTickets.isLatest(ticket)) this.reportError(e);
     } finally {
@@ -223,7 +232,7 @@ export class Explorer {
       this.corpusFile = null;
       const format = formatFor(file.name, null);
       if (format) this.setCorpusFormat(format);
-      else this.fileAwaitingFormat = { fileName: file.name };
+      else this.fileAwaitingFormat = { fileName: file.name, tried: null };
     } catch (e) {
       this.reportError(e);
     }
@@ -239,7 +248,7 @@ export class Explorer {
       this.setCorpusTextColumn(guessTextColumn(table.columns));
     } catch (e) {
       this.corpusFile = null;
-      this.fileAwaitingFormat = { fileName: source.fileName };
+      this.fileAwaitingFormat = { fileName: source.fileName, tried: format };
       this.reportError(e);
     }
   }
@@ -314,16 +323,14 @@ export class Explorer {
 
     const id = this.#nextCurveId++;
     const started = performance.now();
-    this.#curveCancelRequested = false;
     this.curve = { id, etas, stats: etas.map(() => null), label, draws, bayes: Boolean(bayes), status: 'running', progress: 0, stage: 'waiting for the engine', seconds: null };
     const update = (patch: Partial<CurveRun>) => {
       if (this.curve?.id === id) this.curve = { ...this.curve, ...patch };
     };
     try {
-      await this.#queue.run(() => {
-        if (this.#curveCancelRequested) throw Object.assign(new Error('cancelled'), { name: 'CancelledError' });
+      {
         update({ stage: 'starting' });
-        return engine.sweepEta(
+        await engine.sweepEta(
           { texts, etas, seed, draws, ...(bayes ? { bayes } : {}) },
           callback((p: { fraction: number; stage: string }) => update({ progress: p.fraction, stage: p.stage })),
           callback((stats: EtaStatistics, index: number) => {
@@ -333,7 +340,7 @@ export class Explorer {
             update({ stats: next });
           }),
         );
-      });
+      }
       update({ status: 'done', progress: 1, stage: 'done', seconds: (performance.now() - started) / 1000 });
     } catch (e) {
       if (isCancelled(e)) {
@@ -347,7 +354,6 @@ export class Explorer {
 
   cancelCurves(): void {
     if (!this.curvesRunning) return;
-    this.#curveCancelRequested = true;
     if (this.curve) this.curve = { ...this.curve, stage: 'cancelling…' };
     this.#engine?.cancel().catch((e: unknown) => this.reportError(e));
   }
