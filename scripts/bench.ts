@@ -42,7 +42,10 @@ async function main() {
   const resultsDir = join(root, 'bench-results');
   const out = args.out ? resolve(args.out) : join(resultsDir, `bench-${stamp}.json`);
 
+  // The software adapter runs on the CPU, so anything else running competes with it: sample the load.
   const loadAverageStart = loadavg();
+  const loadSamples: [string, number][] = [[new Date().toISOString(), loadAverageStart[0]]];
+  const sampler = setInterval(() => loadSamples.push([new Date().toISOString(), loadavg()[0]]), 5000);
   const session = await openPage('bench.html', (text) => process.stderr.write(`${text}\n`));
   let outcome: BenchOutcome;
   try {
@@ -51,9 +54,10 @@ async function main() {
     if (outcome.ok) {
       outcome.result.browserVersion = `${session.browser.browserType().name()} ${session.browser.version()}`;
       const cpu = cpus();
-      outcome.result.host = { platform: platform(), cpus: cpu.length, cpuModel: cpu[0]?.model ?? '?', loadAverageStart, loadAverageEnd: loadavg() };
+      outcome.result.host = { platform: platform(), cpus: cpu.length, cpuModel: cpu[0]?.model ?? '?', loadAverageStart, loadAverageEnd: loadavg(), loadSamples };
     }
   } finally {
+    clearInterval(sampler);
     await session.close();
   }
   if (!outcome.ok) fail(1, `${outcome.error.name}: ${outcome.error.message}${outcome.error.stack ? `\n${outcome.error.stack}` : ''}`);

@@ -37,6 +37,7 @@ declare global {
 const log = (message: string) => console.log(`[bench] ${message}`);
 
 function logRow(r: BenchRow | null): BenchRow | null {
+  if (r) r.finishedAt = new Date().toISOString();
   if (r) log(`  ${r.implementation} | batch ${r.batch} | ${r.tokensPerSecond?.toFixed(1) ?? '—'} tok/s | ${r.notes}`);
   return r;
 }

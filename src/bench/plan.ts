@@ -37,7 +37,7 @@ export function benchPlan(quick: boolean): BenchPlan {
           { batch: 1024, warmup: 0, reps: 2 },
         ],
         kernelRows: 256,
-        kernelReps: 2,
+        kernelReps: 3,
         referenceTokens: 8,
       },
     },

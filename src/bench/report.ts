@@ -26,7 +26,8 @@ export function formatResults(r: BenchResults): string {
     `browser: ${r.browserVersion ?? '?'} (${r.userAgent})`,
     ...(r.host
       ? [`host: ${r.host.cpus} × ${r.host.cpuModel}; load average (1/5/15 min) ${r.host.loadAverageStart.map((x) => x.toFixed(2)).join('/')} at start, ` +
-          `${r.host.loadAverageEnd.map((x) => x.toFixed(2)).join('/')} at end (the software adapter shares these CPUs with everything else)`]
+          `${r.host.loadAverageEnd.map((x) => x.toFixed(2)).join('/')} at end, 1-min peak ${Math.max(...r.host.loadSamples.map((x) => x[1])).toFixed(2)} ` +
+          `(a software adapter shares these CPUs with every other process; see host.loadSamples)`]
       : []),
     `tables: ${r.tables.map((t) => `${t.name} ${t.vocabSize}×${t.dim} (${t.candidates} candidates, η=${t.eta})`).join('; ')}`,
     `GFLOP/s counts only distance work, 3 FLOPs (sub, mul, add) per element per (token, table row) pair; ` +

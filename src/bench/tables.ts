@@ -3,11 +3,12 @@
 //             the bundled demo corpus (IMDB sentences) run through the model's own tokenizer;
 //   bert-size a BERT-base-sized table (30522 × 768) of seeded random values, random candidate token ids.
 
-import { mulberry32 } from '../data/demoCorpus';
 import { loadUseLite } from '../model/bundled/useLite';
 import { makeEmbeddingTable, type EmbeddingTable } from '../model/embeddingTable';
 import { fetchJson } from '../model/fetchWithProgress';
 import type { TokenRow } from '../privacy/tokenRows';
+import { PhiloxStream } from '../privacy/random/philox';
+import { StreamPurpose } from '../privacy/random/streams';
 
 export interface BenchTable {
   /** Short name used in the printed table and JSON. */
@@ -53,7 +54,8 @@ const BERT_FIRST_WORD = 999;
  * trained word embeddings), from a seeded generator; ids below 999 are not candidates, as in BERT.
  */
 export function makeBertSizedTable(count: number, seed = 2305): BenchTable {
-  const random = mulberry32(seed);
+  const stream = new PhiloxStream(seed, StreamPurpose.benchTable);
+  const random = () => stream.nextFloat();
   const data = new Float32Array(BERT_VOCAB * BERT_DIM);
   for (let i = 0; i < data.length; i += 2) {
     // Box–Muller: two normals per pair of uniforms (1 − u keeps the log argument in (0, 1]).
@@ -72,10 +74,10 @@ export function makeBertSizedTable(count: number, seed = 2305): BenchTable {
   }
   return {
     name: 'bert-size',
-    source: `seeded random N(0, 0.05²) values (mulberry32 seed ${seed}); random candidate token ids`,
+    source: `seeded random N(0, 0.05²) values (Philox seed ${seed}); random candidate token ids`,
     host,
     tokens,
-    eta: 50,
+    eta: 100,
   };
 }
 

@@ -39,6 +39,8 @@ export interface BenchRow {
   /** Wall (or GPU, where `detail.timing` says so) milliseconds per measured call. */
   timing: Stats | null;
   detail: Record<string, unknown>;
+  /** When the case finished (ISO time), to line it up with host.loadSamples. */
+  finishedAt?: string;
 }
 
 export interface BenchTableInfo {
@@ -61,7 +63,15 @@ export interface BenchResults {
   /** Filled in by scripts/bench.ts from Playwright (the page cannot see the exact browser build). */
   browserVersion?: string;
   /** Filled in by scripts/bench.ts: the machine, and its load (other processes compete for the CPU). */
-  host?: { platform: string; cpus: number; cpuModel: string; loadAverageStart: number[]; loadAverageEnd: number[] };
+  host?: {
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    loadAverageStart: number[];
+    loadAverageEnd: number[];
+    /** [ISO time, 1-minute load average] every few seconds during the run. */
+    loadSamples: [string, number][];
+  };
   adapter: AdapterReport;
   timestampQuery: boolean;
   /** Where the TypeScript reference ran. */

@@ -15,21 +15,12 @@ import {
   meanAndVariance,
   sphereDirectionMoments,
 } from '../../src/privacy/stats/goodnessOfFit';
+import { PhiloxStream } from '../../src/privacy/random/philox';
 
-/**
- * Seeded uniform doubles in (0, 1) with 53 random bits, built from two mulberry32 outputs
- * (27 + 26 bits, the usual 53-bit construction). The +0.5 keeps −ln(U) finite.
- */
+/** Seeded uniform doubles in (0, 1) from the project's Philox stream; the half-ulp offset keeps −ln(U) finite. */
 function makeUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  const next32 = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-  return () => ((next32() >>> 5) * 67108864 + (next32() >>> 6) + 0.5) / 9007199254740992;
+  const stream = new PhiloxStream(seed, 0);
+  return () => stream.nextFloat() + 0.5 / 9007199254740992;
 }
 
 /** Standard normals by the Box–Muller transform, caching the second variate of each pair. */

@@ -8,6 +8,8 @@ export const StreamPurpose = {
   bayesObservations: 2,
   /** The build-time sample of the bundled demo corpus. */
   demoCorpus: 3,
+  /** The benchmark's synthetic BERT-sized table. */
+  benchTable: 4,
 } as const;
 
 /**
