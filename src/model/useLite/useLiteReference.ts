@@ -80,7 +80,7 @@ function transformerLayer(x: Float64Array, n: number, w: UseLiteLayerWeights): F
 export function useLiteReferenceEncode(w: UseLiteWeights, ids: readonly number[], timing = useLiteTimingTable(w)): Float64Array {
   const n = Math.min(ids.length, w.maxPositions);
   const d = w.embeddingDim;
-  let x = new Float64Array(n * d);
+  let x: Float64Array = new Float64Array(n * d);
   for (let p = 0; p < n; p++) {
     for (let i = 0; i < d; i++) x[p * d + i] = 2 * w.embeddings[ids[p] * d + i] + timing[p * d + i];
   }
