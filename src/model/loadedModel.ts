@@ -2,6 +2,7 @@
 // on, the attacker's token prior, and the architecture with its weights for the forward pass.
 
 import type { EmbeddingTable } from './embeddingTable';
+import type { BertWeights } from './bert/bertWeights';
 import type { UseLiteWeights } from './useLite/useLiteWeights';
 
 export interface TextTokenizer {
@@ -33,7 +34,7 @@ export interface LoadedModel {
   architecture: ModelArchitecture;
 }
 
-export type ModelArchitecture = { kind: 'use-lite'; weights: UseLiteWeights };
+export type ModelArchitecture = { kind: 'use-lite'; weights: UseLiteWeights } | { kind: 'bert'; weights: BertWeights };
 
 export interface LoadProgress {
   stage: string;
