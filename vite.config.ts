@@ -20,6 +20,8 @@ export default defineConfig({
     __APP_COMMIT__: JSON.stringify(gitCommit()),
   },
   worker: { format: 'es' },
+  // Test-only oracle; pre-bundled up front so vitest's browser mode does not reload mid-run to add it.
+  optimizeDeps: { include: ['@tensorflow/tfjs'] },
   build: {
     target: 'es2022',
     rollupOptions: { input: { main: 'index.html', runner: 'runner.html', bench: 'bench.html' } },

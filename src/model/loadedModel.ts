@@ -23,6 +23,22 @@ export interface ModelInfo {
   excluded: { ids: number[]; reason: string }[];
   /** Where the attacker's token prior comes from. */
   priorSource: string;
+  architecture: ArchitectureSummary;
+  /** Bytes the model occupies on the GPU (weights and privatisation table); 0 until uploaded. */
+  gpuBytes: number;
+}
+
+export interface ArchitectureSummary {
+  kind: 'use-lite' | 'bert';
+  description: string;
+  layers: number;
+  hiddenSize: number;
+  heads: number;
+  maxPositions: number;
+  parameterCount: number;
+  hasMlmHead: boolean;
+  /** What a sentence vector is for this model (shown next to the similarity check). */
+  sentenceVector: string;
 }
 
 export interface LoadedModel {

@@ -4,13 +4,17 @@
 import * as Comlink from 'comlink';
 import { openDevice } from '../gpu/device';
 import { GpuRuntime } from '../gpu/runtime';
+import { loadBert } from '../model/bert/loadBert';
 import { loadUseLite } from '../model/bundled/useLite';
+import { fetchJson } from '../model/fetchWithProgress';
+import { createModelForward, type ModelForward } from '../model/modelForward';
+import { openModelSource, type ModelSourceSpec } from '../model/modelSourceSpec';
 import { rowDistance } from '../model/embeddingTable';
 import type { LoadedModel } from '../model/loadedModel';
 import { DeviceEmbeddingTable } from '../privacy/deviceTable';
 import { Privatizer } from '../privacy/privatize';
 import { sweepEta } from '../privacy/statistics/etaSweep';
-import type { EngineApi, PrivatizedText } from './engineApi';
+import type { EngineApi, FillMaskPrediction, PrivatizedText } from './engineApi';
 
 const assetBase = new URL(`${import.meta.env.BASE_URL}generated/`, self.location.origin).href;
 
@@ -18,6 +22,21 @@ interface Loaded {
   model: LoadedModel;
   table: DeviceEmbeddingTable;
   privatizer: Privatizer;
+  forward: ModelForward;
+  /** What loadModel was given, to skip reloading the same model. */
+  sourceKey: string;
+}
+
+/** Public text for the attacker's prior of models without unigram scores (the bundled IMDB sentences). */
+async function publicText(): Promise<string[]> {
+  const data = (await fetchJson(`${assetBase}data/imdb-sentences.json`, () => {})) as { items: { text: string }[] };
+  return data.items.map((i) => i.text);
+}
+
+function sourceKey(spec: ModelSourceSpec): string {
+  if (spec.kind === 'bundled') return 'bundled';
+  if (spec.kind === 'hub') return `hub:${spec.id}@${spec.revision ?? 'main'}`;
+  return `local:${spec.files.map((f) => `${f.webkitRelativePath || f.name}:${f.size}:${f.lastModified}`).join('|')}`;
 }
 
 let runtime: GpuRuntime | null = null;
@@ -40,16 +59,61 @@ const engine: EngineApi = {
     return runtime.report;
   },
 
-  async loadModel(id, onProgress) {
+  async loadModel(source, onProgress) {
     if (!runtime) throw new Error('The engine is not initialised.');
-    if (loaded?.model.info.id === id) return loaded.model.info;
-    if (id !== 'use-lite') throw new Error(`Unknown model ${String(id)}.`);
-    const model = await loadUseLite(`${assetBase}models/use-lite/`, (p) => onProgress?.(p));
-    loaded?.privatizer.destroy();
-    loaded?.table.destroy();
+    const spec: ModelSourceSpec = typeof source === 'string' ? { kind: 'bundled' } : source;
+    if (typeof source === 'string' && source !== 'use-lite') throw new Error(`Unknown model ${String(source)}.`);
+    const key = sourceKey(spec);
+    if (loaded?.sourceKey === key) return loaded.model.info;
+    const progress = (p: Parameters<NonNullable<typeof onProgress>>[0]) => onProgress?.(p);
+    const model =
+      spec.kind === 'bundled'
+        ? await loadUseLite(`${assetBase}models/use-lite/`, progress)
+        : await loadBert(openModelSource(spec), progress, await publicText());
+    // Upload the new model fully before releasing the old one: a failure leaves the old model usable.
     const table = new DeviceEmbeddingTable(runtime, model.table);
-    loaded = { model, table, privatizer: await Privatizer.create(runtime, table) };
+    let forward: ModelForward;
+    let privatizer: Privatizer;
+    try {
+      privatizer = await Privatizer.create(runtime, table);
+      forward = await createModelForward(runtime, model);
+    } catch (e) {
+      table.destroy();
+      throw e;
+    }
+    if (loaded) {
+      loaded.privatizer.destroy();
+      loaded.table.destroy();
+      loaded.forward.destroy();
+    }
+    model.info.gpuBytes = table.rows.size + table.candidate.size + forward.weightBytes;
+    loaded = { model, table, privatizer, forward, sourceKey: key };
     return model.info;
+  },
+
+  async embedSentences(texts) {
+    const { model, forward } = requireModel();
+    return forward.embed(texts.map((t) => model.tokenizer.encodeWithOffsets(t).ids));
+  },
+
+  async fillMask(text, topK) {
+    const { model, forward } = requireModel();
+    if (!forward.maskedLogits) throw new Error(`${model.info.name} has no masked-LM head; fill-mask needs a BertForMaskedLM checkpoint.`);
+    const ids = model.tokenizer.encodeWithOffsets(text).ids;
+    const maskId = 'specialIds' in model.tokenizer ? (model.tokenizer as { specialIds: { mask: number } }).specialIds.mask : -1;
+    const positions = ids.flatMap((id, p) => (id === maskId ? [p] : []));
+    if (positions.length === 0) throw new RangeError('Put [MASK] where a word should be predicted.');
+    const logits = await forward.maskedLogits([ids], positions.map((p) => [0, p] as [number, number]));
+    const V = model.info.vocabSize;
+    return positions.map((position, i): FillMaskPrediction => {
+      const row = logits.subarray(i * V, (i + 1) * V);
+      let max = -Infinity;
+      for (const v of row) max = Math.max(max, v);
+      let total = 0;
+      for (const v of row) total += Math.exp(v - max);
+      const top = [...row.keys()].sort((a, b) => row[b] - row[a]).slice(0, topK);
+      return { position, candidates: top.map((id) => ({ id, token: model.tokenizer.displayOf(id).trim(), probability: Math.exp(row[id] - max) / total })) };
+    });
   },
 
   async tokenize(texts) {

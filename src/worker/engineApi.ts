@@ -4,9 +4,16 @@
 
 import type { AdapterReport } from '../gpu/device';
 import type { LoadProgress, ModelInfo } from '../model/loadedModel';
+import type { ModelSourceSpec } from '../model/modelSourceSpec';
 import type { BayesAttackSettings, EtaStatistics } from '../privacy/statistics/etaSweep';
 
 export type ModelId = 'use-lite';
+
+export interface FillMaskPrediction {
+  /** Position of the [MASK] token in the tokenised text. */
+  position: number;
+  candidates: { id: number; token: string; probability: number }[];
+}
 
 export interface PrivatizedToken {
   /** Position in the tokenised text. */
@@ -58,7 +65,12 @@ export interface SweepProgress {
 export interface EngineApi {
   /** Opens the GPU; throws a GpuError (name 'GpuError') when WebGPU is unavailable. */
   init(): Promise<AdapterReport>;
-  loadModel(id: ModelId, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  /** Loads the bundled model ('use-lite' or {kind: 'bundled'}), a Hub model or a local folder; replaces the current one only on success. */
+  loadModel(source: ModelId | ModelSourceSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  /** Sentence vectors of the loaded model, [texts.length × dim]. */
+  embedSentences(texts: string[]): Promise<{ dim: number; vectors: Float32Array }>;
+  /** Top-k predictions at every [MASK] of the text (masked-LM models only). */
+  fillMask(text: string, topK: number): Promise<FillMaskPrediction[]>;
   tokenize(texts: string[]): Promise<number[][]>;
   privatizeTexts(request: PrivatizeTextsRequest): Promise<PrivatizedText[]>;
   sweepEta(

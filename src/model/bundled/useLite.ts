@@ -8,7 +8,7 @@ import { makeEmbeddingTable, type CandidatePolicy } from '../embeddingTable';
 import { fetchJson, fetchWithProgress, ModelLoadError } from '../fetchWithProgress';
 import type { LoadedModel, LoadProgress } from '../loadedModel';
 import { SentencePieceUnigramTokenizer, USE_LITE_TOKENIZER_OPTIONS, parseUnigramVocab } from '../tokenizer/sentencePieceUnigram';
-import { USE_LITE_EMBEDDINGS, useLiteWeights } from '../useLite/useLiteWeights';
+import { USE_LITE_EMBEDDINGS, useLiteParameterCount, useLiteWeights } from '../useLite/useLiteWeights';
 
 /**
  * Never privatisation candidates (rapt-method.md §2): the unknown piece, control and reserved ids, and the
@@ -69,6 +69,18 @@ export async function loadUseLite(baseUrl: string, onProgress: (p: LoadProgress)
       candidateCount: table.candidate.reduce((a, b) => a + b, 0),
       excluded: table.excluded,
       priorSource: 'unigram probabilities of the SentencePiece vocabulary (estimated on public text)',
+      architecture: {
+        kind: 'use-lite',
+        description: 'Universal Sentence Encoder Lite: 2 transformer layers (256 → 512), 4 heads, sinusoidal positions, mean pooling, tanh projection',
+        layers: 2,
+        hiddenSize: 512,
+        heads: 4,
+        maxPositions: encoderWeights.maxPositions,
+        parameterCount: useLiteParameterCount(encoderWeights),
+        hasMlmHead: false,
+        sentenceVector: 'the encoder output: 512-d, L2-normalised',
+      },
+      gpuBytes: 0,
     },
     tokenizer,
     table,

@@ -126,3 +126,15 @@ export function useLiteTimingTable(w: UseLiteWeights): Float32Array {
   }
   return out;
 }
+
+/** Trainable parameters of the graph (the timing table is a constant and not counted). */
+export function useLiteParameterCount(w: UseLiteWeights): number {
+  let n = w.embeddings.length + w.outputWeight.length + w.outputBias.length;
+  for (const l of w.layers) {
+    n += l.attentionLn.gamma.length + l.attentionLn.beta.length + l.qkvWeight.length + l.qkvBias.length;
+    n += l.attentionOutWeight.length + l.attentionOutBias.length + l.ffnLn.gamma.length + l.ffnLn.beta.length;
+    n += l.ffnInWeight.length + l.ffnInBias.length + l.ffnOutWeight.length + l.ffnOutBias.length;
+    if (l.residualProjection) n += l.residualProjection.weight.length + l.residualProjection.bias.length;
+  }
+  return n;
+}
