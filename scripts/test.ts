@@ -5,6 +5,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromiumPath } from './chromium';
 
@@ -57,9 +58,21 @@ if (v) {
   problems.push('vitest wrote no report');
 }
 
+/** A port nothing listens on, so the e2e server never collides with a dev server. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 4173));
+    });
+  });
+}
+
 if (run('build', npx, ['vite', 'build', '--logLevel', 'warn'])) {
   const e2eJson = join(reports, 'e2e.json');
-  run('end-to-end tests', npx, ['playwright', 'test'], { RAPT_E2E_JSON: e2eJson });
+  run('end-to-end tests', npx, ['playwright', 'test'], { RAPT_E2E_JSON: e2eJson, RAPT_E2E_PORT: String(await freePort()) });
   const e = readJson(e2eJson);
   const stats = e?.stats as { expected?: number; unexpected?: number; flaky?: number } | undefined;
   if (stats) {
