@@ -1,25 +1,40 @@
-// `npm run bench [-- --quick] [-- --out path.json]`: privatisation throughput on this machine's WebGPU
-// adapter (the bundled USE-Lite table and a BERT-sized random table) next to the plain TypeScript
-// reference, plus each kernel alone. Runs src/bench/benchPage.ts in headless Chromium (scripts/
-// browserSession.ts), prints a table to stdout and writes the full results as JSON to
-// bench-results/bench-<timestamp>.json (or --out) and bench-results/latest.json. Progress goes to stderr.
-// It reports numbers only: there are no thresholds, and it is not part of `npm test`.
+// `npm run bench [-- --quick] [-- --only privatize|matmul|forward] [-- --out path.json]`, on this machine's
+// WebGPU adapter, in three sections (all by default):
+//   privatize  privatisation throughput (the bundled USE-Lite table and a BERT-sized random table) next to
+//              the plain TypeScript reference, plus each kernel alone
+//   matmul     our matmul kernel against jax-js and TF.js's webgpu backend at 1024³ and 4096×768·768×768
+//   forward    encoder throughput: USE-Lite (ours, TF.js graph, jax-js) and a BERT-base-shaped random model
+//              (ours, jax-js), with where our GPU time goes per kernel
+// Runs src/bench/benchPage.ts in headless Chromium (scripts/browserSession.ts), prints tables to stdout and
+// writes the full results as JSON to bench-results/bench-<timestamp>.json (or --out) and
+// bench-results/latest.json. Progress goes to stderr. It reports numbers only: there are no thresholds,
+// and it is not part of `npm test`.
 // Exit codes: 0 done, 1 the benchmark failed, 2 bad arguments.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatResults } from '../src/bench/report';
-import type { BenchOutcome } from '../src/bench/types';
+import { BENCH_SECTIONS, type BenchOutcome, type BenchSection } from '../src/bench/types';
 import { openPage } from './browserSession';
 
-const usage = 'usage: npm run bench -- [--quick] [--out results.json]';
+const usage = `usage: npm run bench -- [--quick] [--only ${BENCH_SECTIONS.join('|')}] [--out results.json]`;
+/** The peers the page loads, whose installed versions the results name. */
+const PEER_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-converter', '@jax-js/jax'];
 const root = new URL('..', import.meta.url).pathname;
 
 function fail(code: number, message: string): never {
   process.stderr.write(`error: ${message}\n`);
   process.exit(code);
+}
+
+function installedVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
 }
 
 function writeJson(path: string, value: unknown): void {
@@ -30,7 +45,7 @@ function writeJson(path: string, value: unknown): void {
 async function main() {
   let args;
   try {
-    args = parseArgs({ options: { quick: { type: 'boolean' }, out: { type: 'string' }, help: { type: 'boolean' } } }).values;
+    args = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } }).values;
   } catch (e) {
     fail(2, `${(e as Error).message}\n${usage}`);
   }
@@ -38,6 +53,8 @@ async function main() {
     process.stdout.write(`${usage}\n`);
     return;
   }
+  const only = args.only as BenchSection | undefined;
+  if (only !== undefined && !BENCH_SECTIONS.includes(only)) fail(2, `--only must be one of ${BENCH_SECTIONS.join(', ')}, not '${only}'\n${usage}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const resultsDir = join(root, 'bench-results');
   const out = args.out ? resolve(args.out) : join(resultsDir, `bench-${stamp}.json`);
@@ -50,11 +67,12 @@ async function main() {
   let outcome: BenchOutcome;
   try {
     await session.page.waitForFunction(() => 'raptBench' in window);
-    outcome = await session.page.evaluate((options) => window.raptBench.run(options), { quick: Boolean(args.quick) });
+    outcome = await session.page.evaluate((options) => window.raptBench.run(options), { quick: Boolean(args.quick), only });
     if (outcome.ok) {
       outcome.result.browserVersion = `${session.browser.browserType().name()} ${session.browser.version()}`;
       const cpu = cpus();
       outcome.result.host = { platform: platform(), cpus: cpu.length, cpuModel: cpu[0]?.model ?? '?', loadAverageStart, loadAverageEnd: loadavg(), loadSamples };
+      outcome.result.peers.versions = Object.fromEntries(PEER_PACKAGES.map((name) => [name, installedVersion(name)]));
     }
   } finally {
     clearInterval(sampler);

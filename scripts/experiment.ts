@@ -1,7 +1,8 @@
 // Headless runner: `npm run experiment -- --config spec.json --out results.json`.
 // Validates the spec (src/experiments/schema.ts), reads any local corpus file it names (paths relative to
 // the working directory), runs the experiment in headless Chromium through the same engine code as the app,
-// and writes the result as JSON. Exit codes: 0 done, 1 the experiment failed, 2 bad arguments, spec or file.
+// and writes the result as JSON (a spec with several seeds or a `vary` list is a sweep: {sweep, runs: [...]}).
+// Exit codes: 0 done, 1 the experiment failed, 2 bad arguments, spec or file.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -51,10 +52,16 @@ async function main() {
     const outcome = await session.page.evaluate(([s, f]) => window.raptRunner.run(s, f), [raw, files] as const);
     if (!outcome.ok) fail(outcome.error.name === 'SpecError' || outcome.error.name === 'DatasetError' ? 2 : 1, `${outcome.error.name}: ${outcome.error.message}`);
     writeFileSync(resolve(args.out), `${JSON.stringify(outcome.result, null, 2)}\n`);
-    const r = outcome.result as { statistics: { eta: number; pUnchanged: { value: number }; attacks: { bayes: { value: number } | null } }[]; seconds: number };
-    process.stderr.write(`wrote ${args.out} (${r.statistics.length} η values, ${r.seconds.toFixed(1)} s)\n`);
-    for (const s of r.statistics) {
-      process.stderr.write(`  η=${s.eta}: P(unchanged)=${s.pUnchanged.value.toFixed(3)}${s.attacks.bayes ? ` Bayes attack=${s.attacks.bayes.value.toFixed(3)}` : ''}\n`);
+    type RunResult = { spec: { seeds: number[] }; statistics: { eta: number; pUnchanged: { value: number }; attacks: { bayes: { value: number } | null } }[]; seconds: number };
+    const result = outcome.result as RunResult | { runs: RunResult[] };
+    const runs = 'runs' in result ? result.runs : [result];
+    const seconds = runs.reduce((t, r) => t + r.seconds, 0).toFixed(1);
+    process.stderr.write(`wrote ${args.out} (${runs.length === 1 ? '' : `${runs.length} runs × `}${runs[0].statistics.length} η values, ${seconds} s)\n`);
+    for (const r of runs) {
+      if (runs.length > 1) process.stderr.write(`  seed ${r.spec.seeds[0]} (${r.seconds.toFixed(1)} s)\n`);
+      for (const s of r.statistics) {
+        process.stderr.write(`  η=${s.eta}: P(unchanged)=${s.pUnchanged.value.toFixed(3)}${s.attacks.bayes ? ` Bayes attack=${s.attacks.bayes.value.toFixed(3)}` : ''}\n`);
+      }
     }
   } finally {
     await session.close();

@@ -1,8 +1,11 @@
 // The page behind `npm run bench`: scripts/bench.ts opens bench.html in headless Chromium and calls
-// window.raptBench.run. Everything runs on this page's main thread — the GPU path through the engine's own
-// GpuRuntime/Privatizer code (wrapped by TimedRuntime for pass timestamps), the TypeScript reference
-// synchronously between GPU cases, never concurrently with them. Progress goes to the console, which the
-// CLI forwards to stderr.
+// window.raptBench.run. Three sections, each optional (`--only`):
+//   privatize  GPU privatisation through the engine's own GpuRuntime/Privatizer code (wrapped by
+//              TimedRuntime for pass timestamps) next to the TypeScript reference (cases.ts)
+//   matmul     our matmul kernel, jax-js and TF.js's webgpu backend on the same inputs (matmulCases.ts)
+//   forward    encoder forward throughput, ours against the peers (forwardCases.ts)
+// Everything runs on this page's main thread, one case at a time; the peers (peers.ts) open their own
+// devices on the same adapter. Progress goes to the console, which the CLI forwards to stderr.
 
 import { appVersion } from '../appVersion';
 import { openDevice } from '../gpu/device';
@@ -23,10 +26,13 @@ import {
   type GpuTableSession,
 } from './cases';
 import { TimedRuntime } from './gpuTimer';
+import { benchBertForward, benchUseLiteForward } from './forwardCases';
+import { benchMatmulShape } from './matmulCases';
+import { peerSummary } from './peers';
 import { benchPlan, tokensNeeded } from './plan';
 import { candidateCount, loadBundledTable, makeBertSizedTable, tableLabel, type BenchTable } from './tables';
 import { yieldToEventLoop } from './timing';
-import type { BenchOptions, BenchOutcome, BenchResults, BenchRow, TablePlan } from './types';
+import type { BenchModelInfo, BenchOptions, BenchOutcome, BenchResults, BenchRow, TablePlan } from './types';
 
 declare global {
   interface Window {
@@ -38,7 +44,7 @@ const log = (message: string) => console.log(`[bench] ${message}`);
 
 function logRow(r: BenchRow | null): BenchRow | null {
   if (r) r.finishedAt = new Date().toISOString();
-  if (r) log(`  ${r.implementation} | batch ${r.batch} | ${r.tokensPerSecond?.toFixed(1) ?? '—'} tok/s | ${r.notes}`);
+  if (r) log(`  ${r.implementation} | ${r.shape ?? `batch ${r.batch}`} | ${r.tokensPerSecond?.toFixed(1) ?? '—'} tok/s | ${r.gflops?.toFixed(2) ?? '—'} GFLOP/s | ${r.notes}`);
   return r;
 }
 
@@ -82,7 +88,7 @@ async function benchTable(runtime: TimedRuntime, bench: BenchTable, plan: TableP
 async function run(options: BenchOptions = {}): Promise<BenchResults> {
   const started = performance.now();
   const startedAt = new Date().toISOString();
-  const plan = benchPlan(Boolean(options.quick));
+  const plan = benchPlan(Boolean(options.quick), options.only);
   const opened = await openDevice();
   const runtime = new TimedRuntime(opened);
   const r = runtime.report;
@@ -93,14 +99,32 @@ async function run(options: BenchOptions = {}): Promise<BenchResults> {
     ['bert-size', (n) => makeBertSizedTable(n)],
   ];
   const tables: BenchResults['tables'] = [];
+  const models: BenchModelInfo[] = [];
   const rows: BenchRow[] = [];
+  log(`sections: ${plan.sections.join(', ')}${plan.quick ? ' (quick)' : ''}`);
   try {
-    for (const [name, load] of loaders) {
-      const tablePlan = plan.tables[name];
-      log(`loading table ${name}`);
-      const bench = await load(tokensNeeded(tablePlan));
-      tables.push({ name: bench.name, vocabSize: bench.host.vocabSize, dim: bench.host.dim, candidates: candidateCount(bench.host), eta: bench.eta, source: bench.source });
-      rows.push(...(await benchTable(runtime, bench, tablePlan, plan.seed)));
+    if (plan.sections.includes('privatize')) {
+      for (const [name, load] of loaders) {
+        const tablePlan = plan.tables[name];
+        log(`loading table ${name}`);
+        const bench = await load(tokensNeeded(tablePlan));
+        tables.push({ name: bench.name, vocabSize: bench.host.vocabSize, dim: bench.host.dim, candidates: candidateCount(bench.host), eta: bench.eta, source: bench.source });
+        rows.push(...(await benchTable(runtime, bench, tablePlan, plan.seed)).map((row): BenchRow => ({ section: 'privatize', ...row })));
+      }
+    }
+    if (plan.sections.includes('matmul')) {
+      for (const shape of plan.matmul.shapes) {
+        log(`matmul ${shape.m}×${shape.k}·${shape.k}×${shape.n} (${shape.why})`);
+        for (const row of await benchMatmulShape(runtime, shape, plan.matmul, plan.seed, log)) rows.push(logRow(row)!);
+      }
+    }
+    if (plan.sections.includes('forward')) {
+      const session = { runtime, plan: plan.forward, seed: plan.seed, log, onRow: (row: BenchRow) => void logRow(row) };
+      for (const bench of [benchUseLiteForward, benchBertForward]) {
+        const result = await bench(session);
+        rows.push(...result.rows);
+        models.push(result.model);
+      }
     }
   } finally {
     runtime.destroyTimers();
@@ -108,7 +132,7 @@ async function run(options: BenchOptions = {}): Promise<BenchResults> {
   }
   return {
     kind: 'rapt-lab-bench',
-    schemaVersion: 1,
+    schemaVersion: 2,
     startedAt,
     finishedAt: new Date().toISOString(),
     seconds: (performance.now() - started) / 1000,
@@ -116,9 +140,12 @@ async function run(options: BenchOptions = {}): Promise<BenchResults> {
     userAgent: navigator.userAgent,
     adapter: r,
     timestampQuery: runtime.hasTimestamps,
+    sections: plan.sections,
+    peers: await peerSummary(),
     referenceThread: 'page main thread, one token at a time, between GPU cases',
     plan,
     tables,
+    models,
     rows,
   };
 }

@@ -14,8 +14,9 @@ import type { Privatizer } from '../privacy/privatize';
 import { packTokenRows, type TokenRow } from '../privacy/tokenRows';
 import { timeGpuWork, type KernelTime, type TimedRuntime } from './gpuTimer';
 import { referencePrivatize, scanPrivatize, totalMs, type PhaseTimes } from './reference';
+import { fmtMs, pct, timingNote } from './rows';
 import { tableLabel, type BenchTable } from './tables';
-import { distanceFlops, gflopsPerSecond, perSecond, repeatAsync, summarize, timeAsync, type Stats } from './timing';
+import { distanceFlops, gflopsPerSecond, perSecond, repeatAsync, summarize, timeAsync } from './timing';
 import type { BenchRow } from './types';
 
 export interface GpuTableSession {
@@ -27,9 +28,6 @@ export interface GpuTableSession {
   log(message: string): void;
 }
 
-const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
-const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
-const timingNote = (s: Stats) => `median ${fmtMs(s.medianMs)} ms, min ${fmtMs(s.minMs)} ms over ${s.reps} rep${s.reps === 1 ? '' : 's'}`;
 
 function tokenBatch(bench: BenchTable, batch: number): TokenRow[] {
   if (batch > bench.tokens.length) throw new RangeError(`${bench.name} has ${bench.tokens.length} benchmark tokens, batch ${batch} wants more`);

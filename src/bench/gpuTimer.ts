@@ -1,8 +1,13 @@
 // GPU-side timing for the benchmark. TimedRuntime is the engine's GpuRuntime with one addition: while
-// `collect` runs, every compute pass that a kernel wrapper records through `dispatch` gets timestamp writes
-// (feature 'timestamp-query'), so the unchanged Privatizer and kernel wrappers report how long each shader
-// ran on the GPU. Outside `collect` it behaves exactly like GpuRuntime. Chromium quantises timestamps
-// (100 µs unless developer features are on); the kernels measured here run for milliseconds or more.
+// `collect` runs, every compute dispatch gets its own pass with timestamp writes (feature
+// 'timestamp-query'), so the unchanged Privatizer, kernel wrappers and encoders report how long each shader
+// ran on the GPU. Two routes lead there: kernel wrappers that record through `dispatch` (the privatizer),
+// and prepared-dispatch lists that encodeDispatches records into one compute pass inside `submit` (the
+// transformer encoders) — there the command encoder handed to the recorder is wrapped so that the one pass
+// is split into a pass per dispatch (same pipelines, bind groups and order; WebGPU orders storage writes
+// between passes as it does between dispatches). Outside `collect` it behaves exactly like GpuRuntime.
+// Chromium quantises timestamps (100 µs unless developer features are on); the kernels measured here run
+// for milliseconds or more.
 //
 // Without the feature, `collect` returns no kernel times and callers fall back to wall time around
 // submit + queue.onSubmittedWorkDone() (timeGpuWork below reports both).
@@ -34,6 +39,8 @@ export class TimedRuntime extends GpuRuntime {
   private readonly resolveBuffer: GPUBuffer | null;
   private recording: { label: string }[] | null = null;
   private untimed = 0;
+  /** Splitting wrappers (see splittingEncoder) → the encoder they wrap. */
+  private readonly unwrapped = new WeakMap<GPUCommandEncoder, GPUCommandEncoder>();
 
   constructor(opened: OpenedDevice) {
     super(opened);
@@ -52,21 +59,83 @@ export class TimedRuntime extends GpuRuntime {
   }
 
   override dispatch(encoder: GPUCommandEncoder, pipeline: GPUComputePipeline, group: GPUBindGroup, workgroups: [number, number?]): void {
-    const rec = this.recording;
-    if (!rec || !this.querySet || rec.length >= MAX_TIMED_PASSES) {
-      if (rec) this.untimed++;
+    if (!this.recording) {
       super.dispatch(encoder, pipeline, group, workgroups);
       return;
     }
-    const slot = rec.length;
-    rec.push({ label: pipeline.label });
-    const pass = encoder.beginComputePass({
-      timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * slot, endOfPassWriteIndex: 2 * slot + 1 },
-    });
+    const pass = this.beginTimedPass(encoder, pipeline.label);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(workgroups[0], workgroups[1] ?? 1);
     pass.end();
+  }
+
+  /** While collecting, records through an encoder that gives every dispatch its own timestamped pass. */
+  override submit(what: string, record: (encoder: GPUCommandEncoder) => void): Promise<void> {
+    if (!this.recording || !this.querySet) return super.submit(what, record);
+    return super.submit(what, (encoder) => record(this.splittingEncoder(encoder)));
+  }
+
+  /** Begins one pass with the next free timestamp slots (or none, counted as untimed, when they run out). */
+  private beginTimedPass(wrapped: GPUCommandEncoder, label: string): GPUComputePassEncoder {
+    const encoder = this.unwrapped.get(wrapped) ?? wrapped;
+    const rec = this.recording;
+    if (!rec || !this.querySet || rec.length >= MAX_TIMED_PASSES) {
+      if (rec) this.untimed++;
+      return encoder.beginComputePass();
+    }
+    const slot = rec.length;
+    rec.push({ label });
+    return encoder.beginComputePass({
+      timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * slot, endOfPassWriteIndex: 2 * slot + 1 },
+    });
+  }
+
+  /**
+   * `encoder` with beginComputePass replaced: passes that already carry timestamp writes go through as they
+   * are; any other pass is recorded lazily and every dispatchWorkgroups becomes a pass of its own. Only the
+   * pass methods the engine uses are supported; anything else throws rather than mis-time silently.
+   */
+  private splittingEncoder(encoder: GPUCommandEncoder): GPUCommandEncoder {
+    const beginComputePass = (descriptor?: GPUComputePassDescriptor): GPUComputePassEncoder => {
+      if (descriptor?.timestampWrites) return encoder.beginComputePass(descriptor);
+      let pipeline: GPUComputePipeline | null = null;
+      const groups = new Map<number, GPUBindGroup>();
+      const pass = {
+        label: descriptor?.label ?? '',
+        setPipeline(p: GPUComputePipeline) {
+          pipeline = p;
+        },
+        setBindGroup(index: number, group: GPUBindGroup | null) {
+          if (group) groups.set(index, group);
+          else groups.delete(index);
+        },
+        dispatchWorkgroups: (x: number, y?: number, z?: number) => {
+          if (!pipeline) throw new Error('TimedRuntime: dispatchWorkgroups before setPipeline');
+          const real = this.beginTimedPass(encoder, pipeline.label);
+          real.setPipeline(pipeline);
+          for (const [index, group] of groups) real.setBindGroup(index, group);
+          real.dispatchWorkgroups(x, y ?? 1, z ?? 1);
+          real.end();
+        },
+        end() {},
+      };
+      return new Proxy(pass, {
+        get(target, prop) {
+          if (prop in target) return target[prop as keyof typeof target];
+          throw new Error(`TimedRuntime: compute pass method ${String(prop)} is not supported while collecting timestamps`);
+        },
+      }) as unknown as GPUComputePassEncoder;
+    };
+    const wrapped = new Proxy(encoder, {
+      get(target, prop) {
+        if (prop === 'beginComputePass') return beginComputePass;
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    this.unwrapped.set(wrapped, encoder);
+    return wrapped;
   }
 
   /** Runs `fn` with pass timestamps on and returns the GPU time of every kernel it dispatched. */

@@ -1,26 +1,52 @@
 // What the benchmark runs. Sizes are chosen for the software adapter (SwiftShader, 2 CPU cores): the full
-// plan takes a few minutes there, the quick one well under a minute. A faster adapter simply finishes
-// sooner; nothing here depends on measured speed.
+// plan takes a few minutes per section there, the quick one about a minute or two each. A faster adapter
+// simply finishes sooner; nothing here depends on measured speed.
 
-import type { BenchPlan } from './types';
+import { BENCH_SECTIONS, type BenchPlan, type BenchSection, type MatmulShape } from './types';
 
-export function benchPlan(quick: boolean): BenchPlan {
+const MATMUL_SHAPES: MatmulShape[] = [
+  { m: 1024, n: 1024, k: 1024, why: 'square, the usual matmul benchmark' },
+  { m: 4096, n: 768, k: 768, why: 'BERT-base width at batch·seq 4096 (the attention-output projection; the FFN pair is 768×3072 and 3072×768)' },
+];
+
+export function benchPlan(quick: boolean, only?: BenchSection): BenchPlan {
+  const sections = only ? [only] : [...BENCH_SECTIONS];
+  const forwardShapes = [
+    { batch: 32, length: 64 },
+    { batch: 8, length: 128 },
+  ];
   if (quick) {
     return {
       quick,
       seed: 2305,
+      sections,
       tables: {
         'use-lite': { batches: [{ batch: 64, warmup: 1, reps: 2 }], kernelRows: 64, kernelReps: 2, referenceTokens: 8 },
         'bert-size': { batches: [{ batch: 16, warmup: 1, reps: 2 }], kernelRows: 16, kernelReps: 2, referenceTokens: 2 },
+      },
+      matmul: { shapes: MATMUL_SHAPES, warmup: 1, reps: 2 },
+      forward: {
+        shapes: forwardShapes,
+        useLite: { ours: 2, jax: 2, tf: 1, referenceSentences: 2 },
+        // BERT-base width with 2 layers instead of 12; ours timed separately from its per-kernel call.
+        bert: { layers: 2, ours: 2, jax: 1 },
       },
     };
   }
   // On SwiftShader one BERT-sized token costs ~40 ms of distance work, so its 1024 batch (~40 s a call)
   // gets no separate warm-up: the 256 batch has compiled every pipeline already, and the per-kernel call
   // that precedes the timed ones absorbs the scratch-buffer growth.
+  //
+  // Forward: one BERT-base call at 32×64 is ~350 GFLOP (flops.ts), about a minute for ours and two to three
+  // for jax-js on a quiet SwiftShader, so BERT-base gets one timed call per implementation and shape —
+  // jax-js after a one-layer warm-up, ours its per-kernel call (reps 0, see forwardCases.ts) — and that
+  // floor alone is ~5 minutes. USE-Lite is ~20 GFLOP at 32×64: seconds for ours and jax-js, but tens of
+  // seconds for TF.js's graph, whose untimed first call at each shape is needed too (it compiles ~15 % of
+  // a call's time), so TF.js gets one timed call. The whole section takes ~8 minutes on a quiet machine.
   return {
     quick,
     seed: 2305,
+    sections,
     tables: {
       'use-lite': {
         batches: [
@@ -40,6 +66,12 @@ export function benchPlan(quick: boolean): BenchPlan {
         kernelReps: 3,
         referenceTokens: 8,
       },
+    },
+    matmul: { shapes: MATMUL_SHAPES, warmup: 1, reps: 5 },
+    forward: {
+      shapes: forwardShapes,
+      useLite: { ours: 3, jax: 2, tf: 1, referenceSentences: 2 },
+      bert: { layers: 12, ours: 0, jax: 1 },
     },
   };
 }

@@ -1,6 +1,6 @@
 // Plain-text rendering of benchmark results for stdout (scripts/bench.ts). Pure functions, no IO.
 
-import type { BenchResults } from './types';
+import type { BenchResults, BenchRow } from './types';
 
 export function formatNumber(x: number | null): string {
   if (x === null || !Number.isFinite(x)) return '—';
@@ -17,10 +17,52 @@ export function formatTable(header: string[], body: string[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
+const median = (row: BenchRow) => (row.timing ? formatNumber(row.timing.medianMs) : '—');
+
+function privatizeSection(r: BenchResults, rows: BenchRow[]): string {
+  const head = [
+    `## privatize`,
+    `tables: ${r.tables.map((t) => `${t.name} ${t.vocabSize}×${t.dim} (${t.candidates} candidates, η=${t.eta})`).join('; ')}`,
+    `GFLOP/s counts only distance work, 3 FLOPs (sub, mul, add) per element per (token, table row) pair; ` +
+      `end-to-end and CPU rows divide it by the call's (resp. distance phase's) time. CPU rows: ${r.referenceThread}.`,
+  ];
+  const table = formatTable(
+    ['implementation', 'table', 'batch', 'tokens/s', 'GFLOP/s', 'notes'],
+    rows.map((row) => [row.implementation, row.table, String(row.batch), formatNumber(row.tokensPerSecond), formatNumber(row.gflops), row.notes]),
+  );
+  return `${head.join('\n')}\n\n${table}`;
+}
+
+function matmulSection(rows: BenchRow[]): string {
+  const head = [
+    `## matmul (f32, C = A·B, row-major; same inputs for all; GFLOP/s = 2mnk / median wall ms per call, submit → GPU done, no readback)`,
+  ];
+  const table = formatTable(
+    ['implementation', 'm×k·k×n', 'median ms', 'GFLOP/s', 'notes'],
+    rows.map((row) => [row.implementation, row.shape ?? row.table, median(row), formatNumber(row.gflops), row.notes]),
+  );
+  return `${head.join('\n')}\n\n${table}`;
+}
+
+function forwardSection(r: BenchResults, rows: BenchRow[]): string {
+  const head = [
+    `## forward (one call = ids in, outputs read back; batch × length = sentences × tokens, no padding)`,
+    ...r.models.map((m) => `${m.name}: ${m.source}; ${(m.parameters / 1e6).toFixed(1)} M parameters`),
+    `GFLOP/s: ${r.models[0]?.flops ?? ''}`,
+  ];
+  const table = formatTable(
+    ['model', 'implementation', 'batch×length', 'median ms', 'tokens/s', 'GFLOP/s', 'notes'],
+    rows.map((row) => [row.table, row.implementation, row.shape ?? String(row.batch), median(row), formatNumber(row.tokensPerSecond), formatNumber(row.gflops), row.notes]),
+  );
+  return `${head.join('\n')}\n\n${table}`;
+}
+
 export function formatResults(r: BenchResults): string {
   const a = r.adapter;
+  const peers = r.peers ?? { loaded: {}, adjustments: [], failures: {} };
+  const versions = peers.versions ? Object.entries(peers.versions).map(([name, v]) => `${name} ${v}`).join(', ') : '';
   const head = [
-    `RAPT Lab benchmark${r.plan.quick ? ' (--quick)' : ''} — ${r.startedAt}, ${r.seconds.toFixed(0)} s, app ${r.appVersion}`,
+    `RAPT Lab benchmark${r.plan.quick ? ' (--quick)' : ''} — ${r.startedAt}, ${r.seconds.toFixed(0)} s, app ${r.appVersion}; sections: ${(r.sections ?? ['privatize']).join(', ')}`,
     `adapter: vendor ${a.vendor || '?'}, architecture ${a.architecture || '?'}, isFallbackAdapter ${a.isFallbackAdapter}` +
       `${a.description ? `, "${a.description}"` : ''}; timestamp-query ${r.timestampQuery ? 'yes' : 'no'}`,
     `browser: ${r.browserVersion ?? '?'} (${r.userAgent})`,
@@ -29,13 +71,16 @@ export function formatResults(r: BenchResults): string {
           `${r.host.loadAverageEnd.map((x) => x.toFixed(2)).join('/')} at end, 1-min peak ${Math.max(...r.host.loadSamples.map((x) => x[1])).toFixed(2)} ` +
           `(a software adapter shares these CPUs with every other process; see host.loadSamples)`]
       : []),
-    `tables: ${r.tables.map((t) => `${t.name} ${t.vocabSize}×${t.dim} (${t.candidates} candidates, η=${t.eta})`).join('; ')}`,
-    `GFLOP/s counts only distance work, 3 FLOPs (sub, mul, add) per element per (token, table row) pair; ` +
-      `end-to-end and CPU rows divide it by the call's (resp. distance phase's) time. CPU rows: ${r.referenceThread}.`,
+    ...(versions || Object.keys(peers.loaded).length
+      ? [`peers: ${versions || '?'}; loaded in the page: ${Object.values(peers.loaded).join('; ') || 'none'}`]
+      : []),
+    ...peers.adjustments.map((x) => `peer adjustment: ${x}`),
+    ...Object.entries(peers.failures).map(([name, e]) => `peer FAILED to open: ${name}: ${e}`),
   ];
-  const table = formatTable(
-    ['implementation', 'table', 'batch', 'tokens/s', 'GFLOP/s', 'notes'],
-    r.rows.map((row) => [row.implementation, row.table, String(row.batch), formatNumber(row.tokensPerSecond), formatNumber(row.gflops), row.notes]),
-  );
-  return `${head.join('\n')}\n\n${table}\n`;
+  const bySection = (s: string) => r.rows.filter((row) => (row.section ?? 'privatize') === s);
+  const parts: string[] = [];
+  if (bySection('privatize').length) parts.push(privatizeSection(r, bySection('privatize')));
+  if (bySection('matmul').length) parts.push(matmulSection(bySection('matmul')));
+  if (bySection('forward').length) parts.push(forwardSection(r, bySection('forward')));
+  return `${head.join('\n')}\n\n${parts.join('\n\n')}\n`;
 }

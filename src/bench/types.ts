@@ -17,22 +17,71 @@ export interface TablePlan {
   referenceTokens: number;
 }
 
+/** The benchmark's parts; `--only` runs one of them. */
+export const BENCH_SECTIONS = ['privatize', 'matmul', 'forward'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
+export interface MatmulShape {
+  m: number;
+  n: number;
+  k: number;
+  /** Why this shape, e.g. "BERT-base FFN at batch·seq 4096". */
+  why: string;
+}
+
+export interface MatmulPlan {
+  shapes: MatmulShape[];
+  /** Untimed rounds, then timed rounds; in each round every implementation runs once. */
+  warmup: number;
+  reps: number;
+}
+
+/** One encoder forward shape: `batch` sentences of exactly `length` tokens. */
+export interface ForwardShape {
+  batch: number;
+  length: number;
+}
+
+/** Timed calls per implementation and shape (after one untimed first call, see forwardCases.ts). */
+export interface ForwardReps {
+  ours: number;
+  jax: number;
+}
+
+export interface ForwardPlan {
+  shapes: ForwardShape[];
+  useLite: ForwardReps & { tf: number; referenceSentences: number };
+  bert: ForwardReps & {
+    /** Encoder layers of the BERT-base-shaped model (12 = BERT-base; fewer in --quick). */
+    layers: number;
+  };
+}
+
 export interface BenchPlan {
   quick: boolean;
   seed: number;
+  sections: BenchSection[];
   tables: { 'use-lite': TablePlan; 'bert-size': TablePlan };
+  matmul: MatmulPlan;
+  forward: ForwardPlan;
 }
 
 export interface BenchOptions {
   quick?: boolean;
+  /** Run only this section (default: all). */
+  only?: BenchSection;
 }
 
 export interface BenchRow {
+  /** Which part of the benchmark (absent in results written before sections existed: privatize). */
+  section?: BenchSection;
   implementation: string;
   /** e.g. "use-lite 8002×256". */
   table: string;
-  /** Tokens (query rows) per measured call. */
+  /** Tokens (query rows) per measured call; sentences per call in the forward section; m for matmul. */
   batch: number;
+  /** matmul "m×k·k×n", forward "batch×length". */
+  shape?: string;
   tokensPerSecond: number | null;
   gflops: number | null;
   notes: string;
@@ -41,6 +90,20 @@ export interface BenchRow {
   detail: Record<string, unknown>;
   /** When the case finished (ISO time), to line it up with host.loadSamples. */
   finishedAt?: string;
+  /** Set when the case could not run or failed; the row then reports the error instead of numbers. */
+  error?: string;
+}
+
+/** The libraries compared with our kernels, as loaded in the page (versions from their package.json too). */
+export interface PeerInfo {
+  /** As the page saw them, e.g. "@tensorflow/tfjs 4.22.0 (tfjs-core 4.22.0), backend webgpu". */
+  loaded: Record<string, string>;
+  /** Filled in by scripts/bench.ts from node_modules/<name>/package.json. */
+  versions?: Record<string, string>;
+  /** Changes made to a peer so it runs here, with the reason (peers.ts). */
+  adjustments: string[];
+  /** A peer that could not be opened, with the error. */
+  failures: Record<string, string>;
 }
 
 export interface BenchTableInfo {
@@ -54,7 +117,8 @@ export interface BenchTableInfo {
 
 export interface BenchResults {
   kind: 'rapt-lab-bench';
-  schemaVersion: 1;
+  /** 2: sections, matmul and forward rows, peers, models. */
+  schemaVersion: 2;
   startedAt: string;
   finishedAt: string;
   seconds: number;
@@ -74,11 +138,24 @@ export interface BenchResults {
   };
   adapter: AdapterReport;
   timestampQuery: boolean;
+  /** Sections that ran. */
+  sections: BenchSection[];
+  peers: PeerInfo;
   /** Where the TypeScript reference ran. */
   referenceThread: string;
   plan: BenchPlan;
   tables: BenchTableInfo[];
+  /** The encoders of the forward section. */
+  models: BenchModelInfo[];
   rows: BenchRow[];
+}
+
+export interface BenchModelInfo {
+  name: string;
+  source: string;
+  parameters: number;
+  /** How FLOPs per forward are counted (flops.ts). */
+  flops: string;
 }
 
 export type BenchOutcome = { ok: true; result: BenchResults } | { ok: false; error: { name: string; message: string; stack?: string } };

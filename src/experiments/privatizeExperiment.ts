@@ -9,8 +9,9 @@ import type { ModelInfo } from '../model/loadedModel';
 import type { EtaStatistics } from '../privacy/statistics/etaSweep';
 import type { Engine } from '../worker/engineClient';
 import { callback } from '../worker/engineClient';
-import type { SweepProgress } from '../worker/engineApi';
+import type { SweepProgress, SweepTextsRequest } from '../worker/engineApi';
 import { SpecError, type CorpusSpec, type PrivatizeExperimentSpec } from './schema';
+import { singleSeed } from './sweep';
 
 export interface CorpusTexts {
   name: string;
@@ -48,6 +49,19 @@ export function sampleSentences(texts: string[], size: number, seed: number): st
   return picked.sort((a, b) => a - b).map((i) => texts[i]);
 }
 
+/** The engine request for a single-seed run over `etas` (all of the spec's, or the ones a resumed run still needs). */
+export function sweepRequest(spec: PrivatizeExperimentSpec, texts: string[], etas: number[] = spec.etas): SweepTextsRequest {
+  const bayes = spec.attacks.bayes;
+  return {
+    texts,
+    etas,
+    seed: singleSeed(spec),
+    draws: spec.draws,
+    ...(bayes.enabled ? { bayes: { candidates: bayes.candidates, draws: bayes.draws, observations: bayes.observations } } : {}),
+  };
+}
+
+/** Runs a single-seed spec from start to end (the headless runner); the workspace's runs go through storage/runExecutor. */
 export async function runPrivatizeExperiment(
   engine: Engine,
   spec: PrivatizeExperimentSpec,
@@ -59,10 +73,9 @@ export async function runPrivatizeExperiment(
   const started = performance.now();
   const adapter = await engine.init();
   const model = await engine.loadModel(spec.model.id);
-  const texts = sampleSentences(corpus.texts, spec.sampleSize, spec.seed);
-  const bayes = spec.attacks.bayes.enabled ? spec.attacks.bayes : undefined;
+  const texts = sampleSentences(corpus.texts, spec.sampleSize, singleSeed(spec));
   const statistics = await engine.sweepEta(
-    { texts, etas: spec.etas, seed: spec.seed, draws: spec.draws, ...(bayes ? { bayes: { candidates: bayes.candidates, draws: bayes.draws, observations: bayes.observations } } : {}) },
+    sweepRequest(spec, texts),
     onProgress ? callback(onProgress) : undefined,
     onEta ? callback(onEta) : undefined,
   );

@@ -20,6 +20,11 @@ const TITLES: Record<string, string> = {
   TypeError: 'Unexpected error',
   DataCloneError: 'Engine communication error',
   EngineTimeout: 'The engine is not responding',
+  ShareLinkError: 'This link cannot be opened',
+  ImportError: 'The file was not imported',
+  StorageQuotaError: 'Storage is full',
+  StorageError: 'The runs could not be saved',
+  RunRecordError: 'A stored run cannot be read',
 };
 
 function nameAndMessage(e: unknown): { name: string; message: string } {

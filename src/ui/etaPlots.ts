@@ -19,9 +19,9 @@ export interface CurvePlotSpec {
   height?: number;
 }
 
-const LEGEND_ROW = 16;
+export const LEGEND_ROW = 16;
 
-function legendMarks(series: SeriesStyle[], marginTop: number): Plot.Markish[] {
+export function legendMarks(series: SeriesStyle[], marginTop: number): Plot.Markish[] {
   // Right-aligned rows in the top margin, clear of the y-axis label on the left: label, then a line
   // swatch (with a dot for series drawn with error bars).
   return series.flatMap((s, i) => {

@@ -74,6 +74,13 @@ export class Explorer {
   model = $state.raw<ModelInfo | null>(null);
   loadProgress = $state.raw<LoadProgress | null>(null);
   errors = $state.raw<UiError[]>([]);
+  /** True while the Model panel loads another model (the current one stays usable until it is replaced). */
+  modelChanging = $state(false);
+  /**
+   * Another part of the app holding the engine for a long job (a run of the experiment workspace): curves
+   * wait for it, and stopCurves() — called before a model is replaced — stops it too.
+   */
+  engineHolder = $state.raw<{ label: string; stop: () => Promise<void> } | null>(null);
 
   text = $state(DEFAULT_TEXT);
   eta = $state(DEFAULT_ETA);
@@ -93,9 +100,16 @@ export class Explorer {
   #privatizeTimer: ReturnType<typeof setTimeout> | undefined;
   #nextErrorId = 1;
   #nextCurveId = 1;
+  /** Settles when the running curve computation has stopped (done, cancelled or failed). */
+  #curveSettled: Promise<void> = Promise.resolve();
   #bundledTexts: Promise<{ name: string; texts: string[] }> | null = null;
   #corpusContent: { fileName: string; content: string } | null = null;
   #corpusTable: { format: TableFormat; table: ParsedTable } | null = null;
+
+  /** The engine, for the other panels (the Model panel loads models and runs its checks through it). */
+  get engine(): Engine | null {
+    return this.#engine;
+  }
 
   /** Whether a curve computation is holding the engine (privatise requests wait behind it). */
   get curvesRunning(): boolean {
@@ -175,6 +189,33 @@ export class Explorer {
 
   dismissError(id: number): void {
     this.errors = this.errors.filter((e) => e.id !== id);
+  }
+
+  // ── model ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The engine now holds another model: everything shown for the old one (privatised text, curves) is stale.
+   * Clears it and privatises the current text with the new model; curves are computed again when asked.
+   */
+  setModel(info: ModelInfo): void {
+    this.model = info;
+    this.loadProgress = null;
+    this.privatized = null;
+    if (!this.curvesRunning) this.curve = null;
+    clearTimeout(this.#privatizeTimer);
+    if (this.phase !== 'ready') return;
+    // A new ticket also drops answers (and failures) of requests made for the old model.
+    const ticket = this.#privatizeTickets.next();
+    this.privatizePending = true;
+    void this.#privatize(ticket);
+  }
+
+  /** Cancels a running curve computation and resolves once it has stopped (before the model is replaced). */
+  async stopCurves(): Promise<void> {
+    await this.engineHolder?.stop();
+    if (!this.curvesRunning) return;
+    this.cancelCurves();
+    await this.#curveSettled;
   }
 
   // ── privatise ───────────────────────────────────────────────────────────────────────────────────────
@@ -291,6 +332,11 @@ export class Explorer {
   async computeCurves(options: { auto?: boolean } = {}): Promise<void> {
     const engine = this.#engine;
     if (!engine || this.phase !== 'ready' || this.curvesRunning) return;
+    if (this.#engineHeld(options.auto)) return;
+    if (this.modelChanging) {
+      this.reportError(new RangeError('A model is loading: compute the curves once it has loaded (they are computed for the model in use).'));
+      return;
+    }
     const settings: CurveSettings = options.auto ? { ...DEFAULT_CURVE_SETTINGS, source: 'text' } : this.curveSettings;
     const parts = validateCurveSettings(settings);
     if (!parts.ok) {
@@ -321,8 +367,12 @@ export class Explorer {
       return;
     }
 
+    // Checked again: the engine may have been taken while the corpus loaded.
+    if (this.#engineHeld(options.auto) || this.curvesRunning) return;
     const id = this.#nextCurveId++;
     const started = performance.now();
+    let settle = () => {};
+    this.#curveSettled = new Promise<void>((resolve) => (settle = resolve));
     this.curve = { id, etas, stats: etas.map(() => null), label, draws, bayes: Boolean(bayes), status: 'running', progress: 0, stage: 'waiting for the engine', seconds: null };
     const update = (patch: Partial<CurveRun>) => {
       if (this.curve?.id === id) this.curve = { ...this.curve, ...patch };
@@ -349,7 +399,21 @@ export class Explorer {
         update({ status: 'failed', stage: 'failed' });
         this.reportError(e);
       }
+    } finally {
+      settle();
     }
+  }
+
+  /** Whether the engine is held elsewhere; says so unless this is the automatic first curve. */
+  #engineHeld(auto = false): boolean {
+    if (!this.engineHolder) return false;
+    if (!auto) this.reportError(new RangeError(`${this.engineHolder.label} is using the engine: compute the curves when it has finished, or cancel it in Runs.`));
+    return true;
+  }
+
+  /** Settles when no curve computation is running. */
+  whenCurvesSettled(): Promise<void> {
+    return this.#curveSettled;
   }
 
   cancelCurves(): void {

@@ -4,8 +4,8 @@
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-/** A safe, descriptive file name: "rapt-lab-p-unchanged-2025-01-31.svg". */
-export function exportFileName(stem: string, extension: 'svg' | 'png', date = new Date()): string {
+/** A safe, descriptive file name: "rapt-lab-p-unchanged-2025-01-31.svg" (plots, and the runs and spec files). */
+export function exportFileName(stem: string, extension: 'svg' | 'png' | 'json' | 'csv', date = new Date()): string {
   const slug = stem
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
@@ -20,7 +20,7 @@ export function svgMarkup(svg: SVGSVGElement): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}`;
 }
 
-function saveBlob(blob: Blob, fileName: string): void {
+export function saveBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseExperimentSpec, SpecError } from '../../src/experiments/schema';
 import { sampleSentences } from '../../src/experiments/privatizeExperiment';
 
-const minimal = { schemaVersion: 1, kind: 'privatize', corpus: { kind: 'bundled' }, etas: [10, 100], seed: 7 };
+const minimal = { schemaVersion: 2, kind: 'privatize', corpus: { kind: 'bundled' }, etas: [10, 100], seeds: [7] };
 
 describe('experiment schema', () => {
   it('fills defaults for a minimal privatize spec', () => {
@@ -22,8 +22,12 @@ describe('experiment schema', () => {
     [{ ...minimal, etas: [] }, 'etas'],
     [{ ...minimal, etas: [0] }, 'etas.0'],
     [{ ...minimal, etas: [Infinity] }, 'etas.0'],
-    [{ ...minimal, seed: -1 }, 'seed'],
-    [{ ...minimal, seed: 2 ** 60 }, 'seed'],
+    [{ ...minimal, seeds: [-1] }, 'seeds.0'],
+    [{ ...minimal, seeds: [2 ** 60] }, 'seeds.0'],
+    [{ ...minimal, seeds: [] }, 'seeds'],
+    [{ ...minimal, seeds: [1, 1] }, 'each seed may appear once'],
+    [{ ...minimal, etas: [5, 5] }, 'each η may appear once'],
+    [{ ...minimal, seed: 1 }, 'seed'],
     [{ ...minimal, draws: 0 }, 'draws'],
     [{ ...minimal, extra: 1 }, 'extra'],
     [{ ...minimal, corpus: { kind: 'file' } }, 'corpus.path'],
@@ -36,8 +40,11 @@ describe('experiment schema', () => {
     expect(() => parseExperimentSpec(spec)).toThrow(path);
   });
 
-  it('refuses other schema versions with a clear message', () => {
-    expect(() => parseExperimentSpec({ ...minimal, schemaVersion: 2 })).toThrow('schema version 2');
+  it('refuses newer and never-released schema versions with a clear message', () => {
+    expect(() => parseExperimentSpec({ ...minimal, schemaVersion: 3 })).toThrow('schema version 3');
+    expect(() => parseExperimentSpec({ ...minimal, schemaVersion: 3 })).toThrow('newer RAPT Lab');
+    expect(() => parseExperimentSpec({ ...minimal, schemaVersion: 0 })).toThrow('which no RAPT Lab release wrote');
+    expect(() => parseExperimentSpec({ ...minimal, schemaVersion: '2' })).toThrow(SpecError);
   });
 });
 

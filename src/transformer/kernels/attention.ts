@@ -1,13 +1,13 @@
 // Binds and dispatches the fused self-attention kernels:
 //   out[b·S + i, h·D + c] = Σ_{j < len[b]} softmax_j(scale·q_i·k_j) · v_j[c]
-//   shaders/transformer/attention.wgsl          a quad per 4 query rows, head dims split across its lanes
+//   shaders/transformer/attention.wgsl          a quad per 8 query rows, head dims split across its lanes
 //                                               (needs 'subgroups'; D a multiple of 16, D ≤ 128)
 //   shaders/transformer/attentionPortable.wgsl  a workgroup per query row (any D; S ≤ 512)
 // Reference: attentionReference.ts.
 
 import { packParams, prepareDispatch, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import type { Binding, GpuRuntime } from '../../gpu/runtime';
-import { requireBytes, requireDims } from './bindings';
+import { requireBytes, requireDims, requireNoAlias } from './bindings';
 import { pipelineOnFirstUse } from './pipelines';
 
 export interface AttentionOptions {
@@ -30,14 +30,16 @@ export interface AttentionBindings {
   scale: number;
 }
 
-/** Query rows per workgroup of the quad kernel: 16 quads × 4 rows. */
-const QUAD_ROWS = 64;
+/** Query rows per workgroup of the quad kernel: 16 quads × 8 rows. */
+const QUAD_ROWS = 128;
 /** Keys the portable kernel keeps in workgroup memory (attentionPortable.wgsl MAX_KEYS). */
 const PORTABLE_MAX_KEYS = 512;
 export class AttentionKernel {
   private constructor(
     private readonly runtime: GpuRuntime,
     readonly useSubgroups: boolean,
+    /** The quad pipeline for headDim 64, compiled in create(). */
+    private readonly quad64: GPUComputePipeline | null,
   ) {}
 
   /**
@@ -48,8 +50,8 @@ export class AttentionKernel {
     const has = runtime.device.features.has('subgroups' as GPUFeatureName);
     const useSubgroups = options.subgroups ?? has;
     if (useSubgroups && !has) throw new RangeError("attention: subgroups requested but the device lacks the 'subgroups' feature");
-    if (useSubgroups) await runtime.pipeline('transformer/attention.wgsl', 'main', { SLICE: 4 });
-    return new AttentionKernel(runtime, useSubgroups);
+    const quad64 = useSubgroups ? await runtime.pipeline('transformer/attention.wgsl', 'main', { SLICE: 4 }) : null;
+    return new AttentionKernel(runtime, useSubgroups, quad64);
   }
 
   /** Whether prepare() uses the quad kernel for this head size. */
@@ -66,11 +68,12 @@ export class AttentionKernel {
     requireBytes(name, 'qkv', x.qkv, batch * seqLen * 3 * heads * headDim * 4);
     requireBytes(name, 'lengths', x.lengths, batch * 4);
     requireBytes(name, 'out', x.out, batch * seqLen * heads * headDim * 4);
+    requireNoAlias(name, x.out, { qkv: x.qkv, lengths: x.lengths });
     const params = packParams([{ u32: batch }, { u32: seqLen }, { u32: heads }, { u32: headDim }, { f32: scale }]);
     const label = `attention ${batch}×${seqLen}×${heads}×${headDim}`;
     const bindings = [x.qkv, x.lengths, x.out];
     if (this.usesQuadKernel(headDim)) {
-      const pipeline = pipelineOnFirstUse(this.runtime, 'transformer/attention.wgsl', 'main', { SLICE: headDim / 16 });
+      const pipeline = headDim === 64 && this.quad64 ? this.quad64 : pipelineOnFirstUse(this.runtime, 'transformer/attention.wgsl', 'main', { SLICE: headDim / 16 });
       return prepareDispatch(this.runtime, label, pipeline, bindings, params, [Math.ceil(seqLen / QUAD_ROWS), heads, batch]);
     }
     if (seqLen > PORTABLE_MAX_KEYS) {

@@ -21,3 +21,21 @@ export function requireDims(kernel: string, dims: Record<string, number>, min = 
     if (!Number.isInteger(v) || v < min) throw new RangeError(`${kernel}: ${name} must be an integer ≥ ${min}, got ${v}`);
   }
 }
+
+/**
+ * Throws a RangeError when the output overlaps an input: WebGPU refuses a dispatch that binds one buffer
+ * range both read-only and writable, and only says so at submit time.
+ */
+export function requireNoAlias(kernel: string, out: Binding, inputs: Record<string, Binding | undefined>): void {
+  const range = (b: Binding) => {
+    const buffer = b instanceof GPUBuffer ? b : b.buffer;
+    const offset = b instanceof GPUBuffer ? 0 : (b.offset ?? 0);
+    return { buffer, offset, end: offset + bindingBytes(b) };
+  };
+  const o = range(out);
+  for (const [name, b] of Object.entries(inputs)) {
+    if (!b) continue;
+    const r = range(b);
+    if (r.buffer === o.buffer && r.offset < o.end && o.offset < r.end) throw new RangeError(`${kernel}: out overlaps input '${name}'`);
+  }
+}

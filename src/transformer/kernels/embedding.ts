@@ -4,7 +4,7 @@
 
 import { packParams, prepareDispatch, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import type { Binding, GpuRuntime } from '../../gpu/runtime';
-import { bindingBytes, requireBytes, requireDims } from './bindings';
+import { bindingBytes, requireBytes, requireDims, requireNoAlias } from './bindings';
 
 export interface EmbeddingOptions {
   /** Add token-type embeddings (BERT's segment ids). */
@@ -63,6 +63,7 @@ export class EmbeddingKernel {
     requireBytes(name, 'table', x.table, vocab * hidden * 4);
     requireBytes(name, 'positions', x.positions, Math.min(seqLen, rows) * hidden * 4);
     requireBytes(name, 'out', x.out, rows * hidden * 4);
+    requireNoAlias(name, x.out, { ids: x.ids, table: x.table, positions: x.positions, typeIds: x.typeIds, typeTable: x.typeTable });
     let typeVocab = 1;
     if (x.typeIds && x.typeTable) {
       typeVocab = x.typeVocab ?? Math.floor(bindingBytes(x.typeTable) / (hidden * 4));

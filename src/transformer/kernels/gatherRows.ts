@@ -4,7 +4,7 @@
 
 import { prepareDispatch, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import type { Binding, GpuRuntime } from '../../gpu/runtime';
-import { bindingBytes, requireBytes, requireDims } from './bindings';
+import { bindingBytes, requireBytes, requireDims, requireNoAlias } from './bindings';
 
 export interface GatherRowsBindings {
   /** f32 [sourceRows, cols] */
@@ -35,6 +35,7 @@ export class GatherRowsKernel {
     requireBytes('gatherRows', 'x', x.x, sourceRows * cols * 4);
     requireBytes('gatherRows', 'index', x.index, rows * 4);
     requireBytes('gatherRows', 'out', x.out, rows * cols * 4);
+    requireNoAlias('gatherRows', x.out, { x: x.x, index: x.index });
     return prepareDispatch(this.runtime, `gatherRows ${rows}×${cols}`, this.pipeline, [x.x, x.index, x.out], Uint32Array.of(rows, cols, sourceRows, 0), this.runtime.rowGrid(rows));
   }
 }

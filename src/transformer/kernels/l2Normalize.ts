@@ -5,7 +5,7 @@
 
 import { prepareDispatch, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import type { Binding, GpuRuntime } from '../../gpu/runtime';
-import { requireBytes, requireDims } from './bindings';
+import { requireBytes, requireDims, requireNoAlias } from './bindings';
 
 export interface L2NormalizeBindings {
   /** f32 [rows, cols] */
@@ -39,6 +39,7 @@ export class L2NormalizeKernel {
     requireDims('l2Normalize', { rows, cols });
     requireBytes('l2Normalize', 'x', x.x, rows * cols * 4);
     requireBytes('l2Normalize', 'out', x.out, rows * cols * 4);
+    requireNoAlias('l2Normalize', x.out, { x: x.x });
     return prepareDispatch(
       this.runtime,
       `l2Normalize ${rows}×${cols}`,

@@ -5,7 +5,7 @@
 
 import { packParams, prepareDispatch, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import type { Binding, GpuRuntime } from '../../gpu/runtime';
-import { requireBytes, requireDims } from './bindings';
+import { requireBytes, requireDims, requireNoAlias } from './bindings';
 
 export interface LayerNormBindings {
   /** f32 [rows, cols] */
@@ -48,6 +48,7 @@ export class LayerNormKernel {
     requireBytes('layerNorm', 'gamma', x.gamma, cols * 4);
     requireBytes('layerNorm', 'beta', x.beta, cols * 4);
     requireBytes('layerNorm', 'out', x.out, rows * cols * 4);
+    requireNoAlias('layerNorm', x.out, { x: x.x, gamma: x.gamma, beta: x.beta });
     return prepareDispatch(
       this.runtime,
       `layerNorm ${rows}×${cols}`,

@@ -10,7 +10,7 @@
 import { prepareDispatch, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import type { Binding, GpuRuntime } from '../../gpu/runtime';
 import { activationCode, type Activation } from './activations';
-import { requireBytes, requireDims } from './bindings';
+import { requireBytes, requireDims, requireNoAlias } from './bindings';
 import { pipelineOnFirstUse } from './pipelines';
 
 export interface MatmulOptions {
@@ -97,6 +97,7 @@ export class MatmulKernel {
     requireBytes(name, 'out', x.out, m * n * 4);
     if (x.bias) requireBytes(name, 'bias', x.bias, n * 4);
     if (x.residual) requireBytes(name, 'residual', x.residual, m * n * 4);
+    requireNoAlias(name, x.out, { a: x.a, b: x.b, bias: x.bias, residual: x.residual });
     const aligned = this.isAligned(n, k);
     return prepareDispatch(
       this.runtime,

@@ -5,7 +5,7 @@
 
 import { prepareDispatch, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import type { Binding, GpuRuntime } from '../../gpu/runtime';
-import { requireBytes, requireDims } from './bindings';
+import { requireBytes, requireDims, requireNoAlias } from './bindings';
 
 export type PoolMode = 'mean' | 'first';
 
@@ -40,12 +40,11 @@ export class MeanPoolKernel {
   prepare(x: MeanPoolBindings): PreparedDispatch {
     const { batch, seqLen, hidden } = x;
     requireDims('meanPool', { batch, seqLen, hidden });
+    if (this.mode === 'mean' && !x.lengths) throw new RangeError("meanPool: 'mean' mode needs lengths");
     requireBytes('meanPool', 'x', x.x, batch * seqLen * hidden * 4);
     requireBytes('meanPool', 'out', x.out, batch * hidden * 4);
-    if (this.mode === 'mean') {
-      if (!x.lengths) throw new RangeError("meanPool: 'mean' mode needs lengths");
-      requireBytes('meanPool', 'lengths', x.lengths, batch * 4);
-    }
+    if (this.mode === 'mean') requireBytes('meanPool', 'lengths', x.lengths!, batch * 4);
+    requireNoAlias('meanPool', x.out, { x: x.x, lengths: x.lengths });
     return prepareDispatch(
       this.runtime,
       `meanPool(${this.mode}) ${batch}×${seqLen}×${hidden}`,

@@ -47,7 +47,8 @@ async function check(kernel: AttentionKernel, batch: number, seqLen: number, hea
 
 describe('shaders/transformer/attention.wgsl and attentionPortable.wgsl', () => {
   // [batch, seqLen, heads, headDim, lengths]: padded sequences, len 0, len > seqLen (counts as seqLen),
-  // seqLen not a multiple of 4 or of the 64-row workgroup, a single token, every quad slice width.
+  // seqLen not a multiple of 4 or 8 (a quad's rows) or of the 128-row workgroup, a single token, several
+  // quad slice widths (headDim 16 … 128) and two that only the portable kernel takes (80, 20).
   const cases: [number, number, number, number, number[]][] = [
     [3, 13, 2, 16, [13, 5, 0]],
     [2, 67, 3, 64, [67, 1]],
@@ -55,6 +56,7 @@ describe('shaders/transformer/attention.wgsl and attentionPortable.wgsl', () => 
     [2, 9, 2, 48, [9, 20]],
     [2, 30, 1, 32, [29, 4]],
     [1, 70, 2, 128, [70]],
+    [2, 133, 1, 64, [133, 129]],
     [4, 6, 4, 80, [6, 3, 2, 1]],
     [2, 5, 2, 20, [5, 2]],
   ];
@@ -66,7 +68,7 @@ describe('shaders/transformer/attention.wgsl and attentionPortable.wgsl', () => 
         const kernel = await AttentionKernel.create(rt, { subgroups });
         expect(kernel.usesQuadKernel(headDim)).toBe(subgroups && headDim % 16 === 0 && headDim <= 128);
         const { err, tol } = await check(kernel, batch, seqLen, heads, headDim, lengths, seqLen * 7 + headDim);
-        console.log(`attention max error ${err.toExponential(2)} (tolerance ${tol.toExponential(2)})`);
+        expect(err).toBeLessThan(tol);
       });
     }
   }
@@ -86,11 +88,12 @@ describe('shaders/transformer/attention.wgsl and attentionPortable.wgsl', () => 
     const kernel = await AttentionKernel.create(rt, { subgroups: false });
     const bufs = new TestBuffers(rt);
     const big = bufs.upload(new Float32Array(1 << 16));
-    const base = { qkv: big, lengths: big, out: big, batch: 1, seqLen: 4, heads: 2, headDim: 8, scale: 0.5 };
+    const base = { qkv: big, lengths: bufs.upload(new Uint32Array(4)), out: bufs.upload(new Float32Array(1 << 16)), batch: 1, seqLen: 4, heads: 2, headDim: 8, scale: 0.5 };
     expect(() => kernel.prepare({ ...base, heads: 0 })).toThrow(RangeError);
     expect(() => kernel.prepare({ ...base, scale: Number.NaN })).toThrow(/scale/);
     expect(() => kernel.prepare({ ...base, qkv: bufs.upload(new Float32Array(8)) })).toThrow(/'qkv' has 32 bytes/);
     expect(() => kernel.prepare({ ...base, seqLen: 600, batch: 1, heads: 1, headDim: 4 })).toThrow(/seqLen 600 > 512/);
+    expect(() => kernel.prepare({ ...base, out: big })).toThrow(/out overlaps input 'qkv'/);
     bufs.destroy();
   });
 });

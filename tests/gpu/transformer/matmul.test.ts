@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { destroyDispatches } from '../../../src/gpu/preparedDispatch';
 import type { Activation } from '../../../src/transformer/kernels/activations';
 import { erf, gelu } from '../../../src/transformer/kernels/activations';
 import { MatmulKernel, type MatmulOptions } from '../../../src/transformer/kernels/matmul';
@@ -162,6 +163,9 @@ describe('shaders/transformer/matmul*.wgsl', () => {
     expect(() => kernel.prepare({ a: big, b: big, out: big, m: 4, n: 4, k: 4 })).toThrow(/bias/);
     expect(() => kernel.prepare({ a: small, b: big, bias: big, out: big, m: 4, n: 4, k: 4 })).toThrow(/'a' has 16 bytes, needs 64/);
     expect(() => kernel.prepare({ a: big, b: big, bias: big, residual: big, out: big, m: 4, n: 4, k: 4 })).toThrow(/residual/);
+    // In-place is refused up front (WebGPU would only report it at submit); disjoint ranges of one buffer are fine.
+    expect(() => kernel.prepare({ a: big, b: small, bias: small, out: big, m: 4, n: 4, k: 1 })).toThrow(/out overlaps input 'a'/);
+    expect(() => destroyDispatches([kernel.prepare({ a: { buffer: big, offset: 0, size: 256 }, b: small, bias: small, out: { buffer: big, offset: 256, size: 256 }, m: 4, n: 4, k: 1 })])).not.toThrow();
     bufs.destroy();
   });
 });

@@ -34,8 +34,10 @@ describe('shaders/transformer/meanPool.wgsl', () => {
     const rt = await testRuntime();
     const kernel = await MeanPoolKernel.create(rt);
     const bufs = new TestBuffers(rt);
-    const b = bufs.upload(new Float32Array(64));
-    expect(() => kernel.prepare({ x: b, out: b, batch: 2, seqLen: 4, hidden: 4 })).toThrow(/lengths/);
+    const x = bufs.upload(new Float32Array(64));
+    const out = bufs.upload(new Float32Array(64));
+    expect(() => kernel.prepare({ x, out, batch: 2, seqLen: 4, hidden: 4 })).toThrow(/'mean' mode needs lengths/);
+    expect(() => kernel.prepare({ x, lengths: x, out: x, batch: 2, seqLen: 4, hidden: 4 })).toThrow(/out overlaps input 'x'/);
     bufs.destroy();
   });
 });
