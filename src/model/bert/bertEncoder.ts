@@ -10,7 +10,8 @@
 // As for USE-Lite, a plan (activation buffers + prepared dispatches) is built once per shape and reused.
 
 import type { GpuRuntime } from '../../gpu/runtime';
-import { destroyDispatches, encodeDispatches, type PreparedDispatch } from '../../gpu/preparedDispatch';
+import { PlanCache } from '../../gpu/planCache';
+import { encodeDispatches, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import { AttentionKernel } from '../../transformer/kernels/attention';
 import { EmbeddingKernel } from '../../transformer/kernels/embedding';
 import { GatherRowsKernel } from '../../transformer/kernels/gatherRows';
@@ -48,7 +49,7 @@ export interface BertOutputs {
 }
 
 export class BertEncoder {
-  private readonly plans = new Map<string, Plan>();
+  private readonly plans = new PlanCache<Plan>(MAX_PLANS);
   private readonly weightBuffers: GPUBuffer[] = [];
   private readonly w: Record<string, GPUBuffer> = {};
 
@@ -166,17 +167,11 @@ export class BertEncoder {
 
   private plan(batch: number, seqLen: number, mlmRows: number): Plan {
     const key = `${batch}x${seqLen}+${mlmRows}`;
-    const cached = this.plans.get(key);
-    if (cached) {
-      this.plans.delete(key);
-      this.plans.set(key, cached);
-      return cached;
-    }
-    if (this.plans.size >= MAX_PLANS) {
-      const [oldKey, old] = this.plans.entries().next().value as [string, Plan];
-      this.plans.delete(oldKey);
-      destroyPlan(old);
-    }
+    return this.plans.get(key, () => this.buildPlan(key, batch, seqLen, mlmRows));
+  }
+
+  /** The activation arena and dispatch list for one shape. */
+  private buildPlan(key: string, batch: number, seqLen: number, mlmRows: number): Plan {
     const rt = this.runtime;
     const cfg = this.weights.config;
     const { k, w } = this;
@@ -225,18 +220,11 @@ export class BertEncoder {
       d.push(k.decoder.prepare({ a: normed, b: w['mlm.dec.w'] ?? w.word, bias: w['mlm.bias'], out: logits, m: mlmRows, n: cfg.vocabSize, k: h }));
     }
     const plan: Plan = { key, batch, seqLen, mlmRows, ids, typeIds, lengths, rowIndex, hidden: x[0], pooled, logits, buffers, dispatches: d };
-    this.plans.set(key, plan);
     return plan;
   }
 
   destroy(): void {
-    for (const p of this.plans.values()) destroyPlan(p);
     this.plans.clear();
     for (const b of this.weightBuffers) b.destroy();
   }
-}
-
-function destroyPlan(p: Plan): void {
-  destroyDispatches(p.dispatches);
-  for (const b of p.buffers) b.destroy();
 }

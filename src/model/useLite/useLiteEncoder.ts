@@ -11,7 +11,8 @@
 //   out = l2normalize(tanh(mean_{real tokens}(x)·Wt + bt))
 
 import type { GpuRuntime } from '../../gpu/runtime';
-import { destroyDispatches, encodeDispatches, type PreparedDispatch } from '../../gpu/preparedDispatch';
+import { PlanCache } from '../../gpu/planCache';
+import { encodeDispatches, type PreparedDispatch } from '../../gpu/preparedDispatch';
 import { AttentionKernel } from '../../transformer/kernels/attention';
 import { EmbeddingKernel } from '../../transformer/kernels/embedding';
 import { L2NormalizeKernel } from '../../transformer/kernels/l2Normalize';
@@ -55,7 +56,7 @@ interface Kernels {
 }
 
 export class UseLiteEncoder {
-  private readonly plans = new Map<string, Plan>();
+  private readonly plans = new PlanCache<Plan>(MAX_PLANS);
 
   private constructor(
     private readonly runtime: GpuRuntime,
@@ -157,21 +158,14 @@ export class UseLiteEncoder {
     return new Float32Array(await this.runtime.read(plan.out, batch.length * OUTPUT_DIM * 4));
   }
 
-  /** The activation arena and dispatch list for one (batch, seqLen) shape, built once. */
+  /** The plan for one (batch, seqLen) shape, built once and cached. */
   private plan(batch: number, seqLen: number): Plan {
     const key = `${batch}x${seqLen}`;
-    const cached = this.plans.get(key);
-    if (cached) {
-      // Most recently used last, so eviction takes the oldest.
-      this.plans.delete(key);
-      this.plans.set(key, cached);
-      return cached;
-    }
-    if (this.plans.size >= MAX_PLANS) {
-      const [oldKey, old] = this.plans.entries().next().value as [string, Plan];
-      this.plans.delete(oldKey);
-      destroyPlan(old);
-    }
+    return this.plans.get(key, () => this.buildPlan(key, batch, seqLen));
+  }
+
+  /** The activation arena and dispatch list for one shape. */
+  private buildPlan(key: string, batch: number, seqLen: number): Plan {
     const rt = this.runtime;
     const k = this.kernels;
     const rows = batch * seqLen;
@@ -222,18 +216,11 @@ export class UseLiteEncoder {
     d.push(k.linearTanh.prepare({ a: pooled, b: this.outputW, bias: this.outputB, out: tanh, m: batch, n: 512, k: 512 }));
     d.push(k.l2Normalize.prepare({ x: tanh, out, rows: batch, cols: OUTPUT_DIM }));
     const plan: Plan = { batch, seqLen, ids, lengths, out, buffers, dispatches: d };
-    this.plans.set(key, plan);
     return plan;
   }
 
   destroy(): void {
-    for (const p of this.plans.values()) destroyPlan(p);
     this.plans.clear();
     for (const b of this.weightBuffers) b.destroy();
   }
-}
-
-function destroyPlan(p: Plan): void {
-  destroyDispatches(p.dispatches);
-  for (const b of p.buffers) b.destroy();
 }
