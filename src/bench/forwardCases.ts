@@ -32,6 +32,7 @@ import type { BertConfig } from '../model/bert/bertConfig';
 import { BertEncoder } from '../model/bert/bertEncoder';
 import { UseLiteEncoder } from '../model/useLite/useLiteEncoder';
 import { useLiteReferenceEncode } from '../model/useLite/useLiteReference';
+import { useLiteParameterCount } from '../model/useLite/useLiteWeights';
 import { bertFlops, FLOP_COUNTING, useLiteFlops, type ForwardFlops } from './flops';
 import type { KernelTime, TimedRuntime } from './gpuTimer';
 import { jaxBert, jaxUseLite } from './jaxModels';
@@ -350,15 +351,12 @@ export async function benchUseLiteForward(s: ForwardSession): Promise<{ rows: Be
     };
   };
   const rows = await benchModel(s, 'use-lite', useLiteImplementations(s, bundle), (shape) => useLiteFlops(w, shape.batch, shape.length), check);
-  const parameters =
-    w.embeddings.length + w.outputWeight.length + w.outputBias.length +
-    w.layers.reduce((n, l) => n + l.qkvWeight.length + l.attentionOutWeight.length + (l.residualProjection?.weight.length ?? 0) + l.ffnInWeight.length + l.ffnOutWeight.length, 0);
   return {
     rows,
     model: {
       name: 'use-lite',
       source: 'bundled Universal Sentence Encoder Lite (8002×256 embeddings, 2 layers 256→512, 4 heads); inputs: windows of consecutive demo-corpus tokens',
-      parameters,
+      parameters: useLiteParameterCount(w),
       flops: FLOP_COUNTING,
     },
   };
