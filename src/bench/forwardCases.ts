@@ -92,7 +92,7 @@ function kernelGroup(kernel: string): 'matmul' | 'attention' | 'layerNorm' | 're
   return 'rest';
 }
 
-function breakdownRow(model: string, shape: ForwardShape, flops: ForwardFlops, b: Breakdown): BenchRow {
+function breakdownRow(model: string, shape: ForwardShape, flops: ForwardFlops, b: Breakdown, startedAt: string): BenchRow {
   const groups = { matmul: 0, attention: 0, layerNorm: 0, rest: 0 };
   const restKernels = new Set<string>();
   for (const k of b.kernels) {
@@ -119,6 +119,7 @@ function breakdownRow(model: string, shape: ForwardShape, flops: ForwardFlops, b
       `${attentionRate === null ? '' : ` = ${attentionRate.toFixed(2)} GFLOP/s`}, ${part('layerNorm', groups.layerNorm)}, ` +
       `${part(`rest (${[...restKernels].join(', ')})`, groups.rest)}, outside kernels ${fmtMs(outside)} ms (${pct(outside, b.wallMs)})`,
     timing: summarize([b.wallMs]),
+    sampleStartedAt: [startedAt],
     detail: {
       what: 'GPU ms per kernel from per-dispatch pass timestamps within one (the first, untimed) forward call at this shape',
       wallMs: b.wallMs,
@@ -160,16 +161,19 @@ async function benchModel(
   for (const shape of s.plan.shapes) {
     const flops = flopsOf(shape);
     const samples = new Map<string, number[]>(implementations.map((i) => [i.name, []]));
+    const starts = new Map<string, string[]>(implementations.map((i) => [i.name, []]));
     const outputs = new Map<string, Float32Array[]>();
     for (const impl of implementations) {
       if (failed.has(impl.name)) continue;
       s.log(`${model} ${shapeLabel(shape)}: ${impl.name}, first call${impl.breakdown ? ' (per-kernel timestamps)' : ''}`);
       try {
         if (impl.breakdown) {
+          const startedAt = new Date().toISOString();
           const b = await impl.breakdown(shape);
-          emit(breakdownRow(model, shape, flops, b));
+          emit(breakdownRow(model, shape, flops, b, startedAt));
           if (impl.reps === 0) {
             samples.get(impl.name)!.push(b.wallMs);
+            starts.get(impl.name)!.push(startedAt);
             outputs.set(impl.name, b.outputs);
           }
         } else await impl.warmUp(shape);
@@ -184,8 +188,10 @@ async function benchModel(
       for (const impl of implementations) {
         if (failed.has(impl.name) || round >= impl.reps) continue;
         try {
+          const startedAt = new Date().toISOString();
           const { ms, value } = await timeAsync(() => impl.run(shape));
           samples.get(impl.name)!.push(ms);
+          starts.get(impl.name)!.push(startedAt);
           outputs.set(impl.name, value);
           s.log(`${model} ${shapeLabel(shape)}: ${impl.name} ${fmtMs(ms)} ms (rep ${round + 1}/${impl.reps})`);
         } catch (e) {
@@ -211,6 +217,7 @@ async function benchModel(
         gflops: timing ? gflopsPerSecond(flops.total, timing.medianMs) : null,
         notes: error ? `FAILED — ${error}` : [timing ? timingNote(timing) : '', agreement?.note ?? '', extra].filter(Boolean).join('; '),
         timing,
+        sampleStartedAt: starts.get(impl.name),
         detail: {
           what: 'wall ms per forward call: ids in, outputs read back',
           length: shape.length,
@@ -345,7 +352,7 @@ export async function benchUseLiteForward(s: ForwardSession): Promise<{ rows: Be
     const vsOurs = name !== ours && oursOut ? maxAbsDiff(vectors, oursOut) : null;
     return {
       note:
-        `vs f64 reference (${refs.length} sentences): max |Δ| ${vsRef.toExponential(1)}, min cos ${cosRef.toFixed(6)}` +
+        `vs f64 reference (${refs.length} sentence${refs.length === 1 ? '' : 's'}): max |Δ| ${vsRef.toExponential(1)}, min cos ${cosRef.toFixed(6)}` +
         (vsOurs === null ? '' : `; vs ours (${shape.batch} sentences) max |Δ| ${vsOurs.toExponential(1)}`),
       detail: { referenceSentences: refs.length, maxAbsDiffVsReference: vsRef, minCosineVsReference: cosRef, maxAbsDiffVsOurs: vsOurs },
     };

@@ -43,11 +43,12 @@ interface Entry {
   error: string | null;
   samples: number[];
   gpuSamples: number[];
+  starts: string[];
 }
 
 /** f64 C[r, c] for sampled (r, c). */
 function referenceEntries(a: Float32Array, b: Float32Array, { m, n, k }: MatmulShape, seed: number): { r: number; c: number; value: number }[] {
-  const stream = new PhiloxStream(seed, StreamPurpose.benchTable, BenchSubstream.matmulB + 1);
+  const stream = new PhiloxStream(seed, StreamPurpose.benchTable, BenchSubstream.matmulCheck);
   return Array.from({ length: CHECK_ENTRIES }, () => {
     const r = stream.nextInt(m);
     const c = stream.nextInt(n);
@@ -191,19 +192,21 @@ export async function benchMatmulShape(
     try {
       const c = await make();
       await c.setUp();
-      contenders.push({ c, implementation, error: null, samples: [], gpuSamples: [] });
+      contenders.push({ c, implementation, error: null, samples: [], gpuSamples: [], starts: [] });
     } catch (e) {
       log(`  ${implementation}: set-up failed: ${errorText(e)}`);
-      contenders.push({ c: null, implementation, error: `set-up: ${errorText(e)}`, samples: [], gpuSamples: [] });
+      contenders.push({ c: null, implementation, error: `set-up: ${errorText(e)}`, samples: [], gpuSamples: [], starts: [] });
     }
   }
   for (let round = 0; round < rounds.warmup + rounds.reps; round++) {
     for (const entry of contenders) {
       if (!entry.c || entry.error) continue;
       try {
+        const startedAt = new Date().toISOString();
         const { ms, gpuMs } = await entry.c.run();
         if (round >= rounds.warmup) {
           entry.samples.push(ms);
+          entry.starts.push(startedAt);
           if (gpuMs !== undefined) entry.gpuSamples.push(gpuMs);
         }
       } catch (e) {
@@ -252,6 +255,7 @@ export async function benchMatmulShape(
             .filter(Boolean)
             .join('; '),
       timing,
+      sampleStartedAt: entry.starts,
       detail: {
         what: 'wall ms per call (submit → GPU done, no readback); GFLOP/s = 2mnk / median',
         m,

@@ -106,7 +106,7 @@ export function uniformTensor(length: number, seed: number, substream: number, s
 }
 
 /** Substreams of the benchTable purpose: 0 is the BERT-sized privatisation table (tables.ts). */
-export const BenchSubstream = { matmulA: 1, matmulB: 2, bertIds: 3, bertWeights: 0x10000 } as const;
+export const BenchSubstream = { matmulA: 1, matmulB: 2, bertIds: 3, matmulCheck: 4, bertWeights: 0x10000 } as const;
 
 /**
  * A BertWeights object for `config` with seeded random values: weights, biases and embeddings with

@@ -6,20 +6,21 @@
 // error, never the benchmark. Each peer's device errors are collected (a validation error would otherwise
 // only mean silently wrong numbers) and reported with its rows.
 //
-// One adjustment to TF.js, without which its USE-Lite graph cannot run here: graph execution reads op
-// parameters (shapes, axes, the sparse input's indices) synchronously with dataSync(); for a tensor already
-// uploaded to the GPU the webgpu backend reads it back by drawing through an OffscreenCanvas 'webgpu'
+// One adjustment to TF.js, without which its USE-Lite graph cannot run here. Graph execution reads op
+// parameters (shapes, axes, the sparse input's dense shape) synchronously with dataSync(); for a tensor
+// already on the GPU the webgpu backend reads it back by drawing through an OffscreenCanvas 'webgpu'
 // context, and under headless Chromium + SwiftShader that fails ("Failed to execute 'mapAsync' on
 // 'GPUBuffer': A valid external Instance reference no longer exists") and takes the WebGPU instance down
-// with it — every device in the page, ours and jax-js's too. keepCpuCopies() makes the backend keep the
-// CPU copy of int32/bool tensors (ids, indices, shapes) and of float tensors under SMALL_TENSOR_ELEMENTS
-// elements when it uploads them (TF.js tensors are immutable — the few kernels that write into an existing
-// tensor's buffer drop its copy), which answers
-// those reads without a readback, and lets the backend's own CPU forwarding (WEBGPU_CPU_FORWARD, which
-// runs an op on the CPU when all its inputs are on the CPU and small) take integer ops of any size: the
-// graph's sparse-input bookkeeping on indices [N, 2] (N = batch·length ≥ 1000 here) would otherwise run on
-// the GPU and produce the dense shape that a later op reads synchronously. Any other synchronous readback
-// is refused with an error naming the tensor instead of being attempted. No float kernel is changed.
+// with it — every device in the page, ours and jax-js's too. keepCpuCopies() therefore
+//   - keeps the CPU copy of int32/bool tensors (ids, indices, shapes) and of float tensors under
+//     SMALL_TENSOR_ELEMENTS elements when the backend uploads them (TF.js tensors are immutable; the few
+//     kernels that write into an existing tensor's buffer drop its copy), so those reads need no readback;
+//   - lets the backend's own CPU forwarding (WEBGPU_CPU_FORWARD: an op runs on the CPU when all its inputs
+//     are there and small) take integer ops of any size — the graph's sparse-input bookkeeping on indices
+//     [N, 2] (N = batch·length ≥ 1000 here) would otherwise run on the GPU and produce the dense shape
+//     that a later op reads synchronously;
+//   - refuses any other synchronous readback with an error naming the tensor instead of attempting it.
+// No float kernel and no float activation changes place.
 
 export type Tf = typeof import('@tensorflow/tfjs');
 export type Jax = typeof import('@jax-js/jax');

@@ -19,6 +19,30 @@ export function formatTable(header: string[], body: string[][]): string {
 
 const median = (row: BenchRow) => (row.timing ? formatNumber(row.timing.medianMs) : '—');
 
+/**
+ * The host's 1-minute load average while the row's timed samples ran: the smallest and largest value
+ * sampled from each sample's start to 5 s past its end. On the 2-core machine the benchmark alone keeps it
+ * near 2; more means other processes were competing for the software adapter's CPUs.
+ */
+export function loadDuring(row: BenchRow, r: BenchResults): string {
+  const samples = r.host?.loadSamples;
+  const starts = row.sampleStartedAt;
+  if (!samples?.length || !starts?.length || !row.timing) return '—';
+  const seen: number[] = [];
+  starts.forEach((start, i) => {
+    const from = Date.parse(start);
+    const to = from + (row.timing!.samplesMs[i] ?? 0) + 5000;
+    for (const [at, load] of samples) {
+      const t = Date.parse(at);
+      if (t >= from && t <= to) seen.push(load);
+    }
+  });
+  if (!seen.length) return '—';
+  const lo = Math.min(...seen);
+  const hi = Math.max(...seen);
+  return hi - lo < 0.05 ? lo.toFixed(1) : `${lo.toFixed(1)}–${hi.toFixed(1)}`;
+}
+
 function privatizeSection(r: BenchResults, rows: BenchRow[]): string {
   const head = [
     `## privatize`,
@@ -33,13 +57,14 @@ function privatizeSection(r: BenchResults, rows: BenchRow[]): string {
   return `${head.join('\n')}\n\n${table}`;
 }
 
-function matmulSection(rows: BenchRow[]): string {
+function matmulSection(r: BenchResults, rows: BenchRow[]): string {
   const head = [
     `## matmul (f32, C = A·B, row-major; same inputs for all; GFLOP/s = 2mnk / median wall ms per call, submit → GPU done, no readback)`,
+    `load: the host's 1-min load average during the timed calls (the benchmark alone keeps it near the core count)`,
   ];
   const table = formatTable(
-    ['implementation', 'm×k·k×n', 'median ms', 'GFLOP/s', 'notes'],
-    rows.map((row) => [row.implementation, row.shape ?? row.table, median(row), formatNumber(row.gflops), row.notes]),
+    ['implementation', 'm×k·k×n', 'median ms', 'GFLOP/s', 'load', 'notes'],
+    rows.map((row) => [row.implementation, row.shape ?? row.table, median(row), formatNumber(row.gflops), loadDuring(row, r), row.notes]),
   );
   return `${head.join('\n')}\n\n${table}`;
 }
@@ -49,10 +74,20 @@ function forwardSection(r: BenchResults, rows: BenchRow[]): string {
     `## forward (one call = ids in, outputs read back; batch × length = sentences × tokens, no padding)`,
     ...r.models.map((m) => `${m.name}: ${m.source}; ${(m.parameters / 1e6).toFixed(1)} M parameters`),
     `GFLOP/s: ${r.models[0]?.flops ?? ''}`,
+    `load: the host's 1-min load average during the timed calls (the benchmark alone keeps it near the core count)`,
   ];
   const table = formatTable(
-    ['model', 'implementation', 'batch×length', 'median ms', 'tokens/s', 'GFLOP/s', 'notes'],
-    rows.map((row) => [row.table, row.implementation, row.shape ?? String(row.batch), median(row), formatNumber(row.tokensPerSecond), formatNumber(row.gflops), row.notes]),
+    ['model', 'implementation', 'batch×length', 'median ms', 'tokens/s', 'GFLOP/s', 'load', 'notes'],
+    rows.map((row) => [
+      row.table,
+      row.implementation,
+      row.shape ?? String(row.batch),
+      median(row),
+      formatNumber(row.tokensPerSecond),
+      formatNumber(row.gflops),
+      loadDuring(row, r),
+      row.notes,
+    ]),
   );
   return `${head.join('\n')}\n\n${table}`;
 }
@@ -80,7 +115,7 @@ export function formatResults(r: BenchResults): string {
   const bySection = (s: string) => r.rows.filter((row) => (row.section ?? 'privatize') === s);
   const parts: string[] = [];
   if (bySection('privatize').length) parts.push(privatizeSection(r, bySection('privatize')));
-  if (bySection('matmul').length) parts.push(matmulSection(bySection('matmul')));
+  if (bySection('matmul').length) parts.push(matmulSection(r, bySection('matmul')));
   if (bySection('forward').length) parts.push(forwardSection(r, bySection('forward')));
   return `${head.join('\n')}\n\n${parts.join('\n\n')}\n`;
 }

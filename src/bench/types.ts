@@ -92,6 +92,8 @@ export interface BenchRow {
   finishedAt?: string;
   /** Set when the case could not run or failed; the row then reports the error instead of numbers. */
   error?: string;
+  /** When each timed sample began (ISO time), so the report can give the machine load during the samples. */
+  sampleStartedAt?: string[];
 }
 
 /** The libraries compared with our kernels, as loaded in the page (versions from their package.json too). */
