@@ -8,6 +8,8 @@ import { chromiumPath, chromiumArgs } from './scripts/chromium.ts';
 export default mergeConfig(
   viteConfig,
   defineConfig({
+    // The GPU tests import the shared fixtures (../shared/fixtures) as JSON; the app never does.
+    server: { fs: { allow: ['.', '../shared/fixtures'] } },
     test: {
       projects: [
         {

@@ -38,11 +38,15 @@ async function main() {
     throw e;
   }
   const files: Record<string, string> = {};
-  if (spec.corpus.kind === 'file') {
+  const paths =
+    spec.kind === 'privatize'
+      ? spec.corpus.kind === 'file' ? [spec.corpus.path] : []
+      : [spec.data.train, spec.data.dev].flatMap((d) => (d?.kind === 'file' ? [d.path] : []));
+  for (const path of paths) {
     try {
-      files[spec.corpus.path] = readFileSync(resolve(spec.corpus.path), 'utf8');
+      files[path] = readFileSync(resolve(path), 'utf8');
     } catch (e) {
-      fail(2, `cannot read the corpus file ${spec.corpus.path}: ${(e as Error).message}`);
+      fail(2, `cannot read the data file ${path}: ${(e as Error).message}`);
     }
   }
 
@@ -52,20 +56,27 @@ async function main() {
     const outcome = await session.page.evaluate(([s, f]) => window.raptRunner.run(s, f), [raw, files] as const);
     if (!outcome.ok) fail(outcome.error.name === 'SpecError' || outcome.error.name === 'DatasetError' ? 2 : 1, `${outcome.error.name}: ${outcome.error.message}`);
     writeFileSync(resolve(args.out), `${JSON.stringify(outcome.result, null, 2)}\n`);
-    type RunResult = { spec: { seeds: number[] }; statistics: { eta: number; pUnchanged: { value: number }; attacks: { bayes: { value: number } | null } }[]; seconds: number };
-    const result = outcome.result as RunResult | { runs: RunResult[] };
-    const runs = 'runs' in result ? result.runs : [result];
-    const seconds = runs.reduce((t, r) => t + r.seconds, 0).toFixed(1);
-    process.stderr.write(`wrote ${args.out} (${runs.length === 1 ? '' : `${runs.length} runs × `}${runs[0].statistics.length} η values, ${seconds} s)\n`);
-    for (const r of runs) {
-      if (runs.length > 1) process.stderr.write(`  seed ${r.spec.seeds[0]} (${r.seconds.toFixed(1)} s)\n`);
-      for (const s of r.statistics) {
-        process.stderr.write(`  η=${s.eta}: P(unchanged)=${s.pUnchanged.value.toFixed(3)}${s.attacks.bayes ? ` Bayes attack=${s.attacks.bayes.value.toFixed(3)}` : ''}\n`);
-      }
-    }
+    process.stderr.write(`wrote ${args.out}\n${summarise(outcome.result)}`);
   } finally {
     await session.close();
   }
+}
+
+/** A few lines for the terminal: the η table of a privatize run, the accuracy table of training runs. */
+function summarise(result: unknown): string {
+  const r = result as { kind?: string; runs?: unknown[] };
+  if (r.runs) return r.runs.map(summarise).join('');
+  if (r.kind === 'compare') {
+    const c = result as { table: { condition: string; eta: number | null; mean: number; std: number; accuracies: number[]; changedFraction: number }[]; seconds: number };
+    const lines = c.table.map((row) => `  ${row.condition.padEnd(20)} η=${String(row.eta ?? '∞').padEnd(6)} accuracy ${(100 * row.mean).toFixed(1)} ± ${(100 * row.std).toFixed(1)} % (${row.accuracies.map((a) => (100 * a).toFixed(1)).join(', ')}) changed ${(100 * row.changedFraction).toFixed(0)}%`);
+    return `${lines.join('\n')}\n  ${c.seconds.toFixed(0)} s\n`;
+  }
+  if (r.kind === 'train') {
+    const t = result as { result: { condition: string; eta: number | null; seed: number; accuracy: number; steps: number; seconds: { train: number } }; seconds: number };
+    return `  ${t.result.condition} η=${t.result.eta ?? '∞'} seed ${t.result.seed}: accuracy ${(100 * t.result.accuracy).toFixed(2)} % after ${t.result.steps} steps (${t.seconds.toFixed(0)} s)\n`;
+  }
+  const p = result as { statistics: { eta: number; pUnchanged: { value: number }; attacks: { bayes: { value: number } | null } }[]; seconds: number };
+  return `${p.statistics.map((s) => `  η=${s.eta}: P(unchanged)=${s.pUnchanged.value.toFixed(3)}${s.attacks.bayes ? ` Bayes attack=${s.attacks.bayes.value.toFixed(3)}` : ''}\n`).join('')}  ${p.seconds.toFixed(1)} s\n`;
 }
 
 main().catch((e: unknown) => fail(1, e instanceof Error ? (e.stack ?? e.message) : String(e)));

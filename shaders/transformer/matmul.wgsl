@@ -1,4 +1,4 @@
-// out[r, c] = act(Σ_k A[r, k]·B[k, c] + bias[c]) + residual[r, c]       (B may be given as [n, k])
+// out[r, c] = act(Σ_k A[r, k]·B[k, c] + bias[c]) + residual[r, c]       (B may be given as [n, k], A as [k, m])
 // The FLOP-heavy kernel of the transformer forward pass (QKV and output projections, the MLP, the MLM
 // decoder). This is the fast variant, for devices with the 'subgroups' feature; matmulNoSubgroups.wgsl is
 // the same without quad sharing, matmulUnaligned.wgsl takes shapes whose rows are not 16-byte aligned.

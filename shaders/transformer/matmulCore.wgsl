@@ -4,11 +4,15 @@
 //   fn swapX(v: vec4<f32>) -> vec4<f32>           value of the quad neighbour in the other column half
 //   fn swapY(v: vec4<f32>) -> vec4<f32>           value of the quad neighbour in the other row half
 //   fn loadA(row: u32, kq: u32) -> vec4<f32>      A[row, 4kq .. 4kq+3]; zeros past k; row < m
+//   fn loadAt(krow: u32, row: u32) -> vec4<f32>   A[krow, row .. row+3] for A given as [k, m]; zeros past k,
+//                                                 any finite value for rows ≥ m (never stored)
 //   fn loadBt(col: u32, kq: u32) -> vec4<f32>     B[col, 4kq .. 4kq+3] for B given as [n, k]; zeros past k
 //   fn loadB(krow: u32, col: u32) -> vec4<f32>    B[krow, col .. col+3] for B given as [k, n]; zeros past k,
 //                                                 any finite value for columns ≥ n (never stored)
 //
 //   out[r, c] = act(Σ_k A[r, k]·B[k, c] + bias[c]) + residual[r, c]
+//   with TRANSPOSE_A, A is given as [k, m]: out = Aᵀ·B, the weight gradient dW = Xᵀ·dY of the backward pass
+//   (k = rows of the batch, often not a multiple of 4). TRANSPOSE_A with TRANSPOSE_B is not supported.
 //
 // Blocking. Each invocation computes a 16 × 16 block of out, held as 4 × 4 mat4x4 accumulators: c<I><J>
 // holds rows 4I..4I+3 and columns 4J..4J+3 of the block, *transposed* (column i of the matrix is output
@@ -27,12 +31,19 @@
 // Measured alternatives are in the header of matmul.wgsl.
 //
 // Bindings: 0 A        [m, k]                 (declared by the includer)
+//                               [k, m] when TRANSPOSE_A
 //           1 B        [k, n], or [n, k] when TRANSPOSE_B  (declared by the includer)
 //           2 bias     f32 [n]        read when HAS_BIAS (else any 16-byte buffer)
 //           3 residual f32 [m, n]     read when HAS_RESIDUAL (else any 16-byte buffer); must not alias out
 //           4 out      f32 [m, n]
 //           5 params   uniform { m, n, k, kQuads = ceil(k / 4) }
 // Dispatch: (ceil(n / 128), ceil(m / 128)) workgroups of 64 invocations (16 quads in a 4 × 4 grid).
+//
+// TRANSPOSE_A. A's k-rows are then m wide, so a k-step loads A like B: a vec4 of 4 output rows at one k,
+// the two lanes of a grid row splitting the k-rows (kk, kk + 2) as kRowsOfB does for B, and one transpose
+// turns the 4 k-rows into the Aᵀ slab the product wants (free: a transpose only renames registers).
+// The same 16 vec4 loads per lane per k-step as without it. k need not be a multiple of 4 (the loaders
+// give zeros past k), so weight gradients over any number of rows take the vec4 path.
 
 //!include "transformer/activations.wgsl"
 
@@ -40,6 +51,7 @@ override ACTIVATION: u32 = 0u;
 override HAS_BIAS: bool = false;
 override HAS_RESIDUAL: bool = false;
 override TRANSPOSE_B: bool = false;
+override TRANSPOSE_A: bool = false;
 
 struct MatmulParams { m: u32, n: u32, k: u32, kQuads: u32 }
 
@@ -79,6 +91,12 @@ fn colsOfBt(col0: u32, j: u32, kq: u32, isFirst: bool) -> Pair {
   let cb = min(col0 + j + 8u, last);
   if (QUAD_SHARED) { return pairAcrossY(loadBt(select(cb, ca, isFirst), kq), isFirst); }
   return Pair(loadBt(ca, kq), loadBt(cb, kq));
+}
+
+// Rows row .. row+3 of A (given as [k, m]) at k-rows k0 + kk and k0 + kk + 2 (transposeA).
+fn kRowsOfAt(k0: u32, kk: u32, row: u32, isFirst: bool) -> Pair {
+  if (QUAD_SHARED) { return pairAcrossX(loadAt(select(k0 + kk + 2u, k0 + kk, isFirst), row), isFirst); }
+  return Pair(loadAt(k0 + kk, row), loadAt(k0 + kk + 2u, row));
 }
 
 // Columns col .. col+3 of B rows k0 + kk and k0 + kk + 2.
@@ -130,14 +148,28 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wid: v
 
   for (var kq = 0u; kq < params.kQuads; kq++) {
     // Aᵀ slabs: column i of a<I> is A[row0 + 4I + i, 4kq .. 4kq+3].
-    let p0 = rowsOfA(row0, 0u, kq, firstX); let p1 = rowsOfA(row0, 1u, kq, firstX);
-    let p2 = rowsOfA(row0, 2u, kq, firstX); let p3 = rowsOfA(row0, 3u, kq, firstX);
-    let p4 = rowsOfA(row0, 4u, kq, firstX); let p5 = rowsOfA(row0, 5u, kq, firstX);
-    let p6 = rowsOfA(row0, 6u, kq, firstX); let p7 = rowsOfA(row0, 7u, kq, firstX);
-    let a0 = mat4x4<f32>(p0.first, p1.first, p2.first, p3.first);
-    let a1 = mat4x4<f32>(p4.first, p5.first, p6.first, p7.first);
-    let a2 = mat4x4<f32>(p0.second, p1.second, p2.second, p3.second);
-    let a3 = mat4x4<f32>(p4.second, p5.second, p6.second, p7.second);
+    var a0: mat4x4<f32>; var a1: mat4x4<f32>; var a2: mat4x4<f32>; var a3: mat4x4<f32>;
+    if (TRANSPOSE_A) {
+      // Column kk of the loaded matrix is A row 4kq + kk (given as [k, m]) at 4 output rows: transpose.
+      let k0 = kq * 4u;
+      let r0 = kRowsOfAt(k0, 0u, row0, firstX); let r1 = kRowsOfAt(k0, 1u, row0, firstX);
+      let s0 = kRowsOfAt(k0, 0u, row0 + 4u, firstX); let s1 = kRowsOfAt(k0, 1u, row0 + 4u, firstX);
+      let t0 = kRowsOfAt(k0, 0u, row0 + 8u, firstX); let t1 = kRowsOfAt(k0, 1u, row0 + 8u, firstX);
+      let u0 = kRowsOfAt(k0, 0u, row0 + 12u, firstX); let u1 = kRowsOfAt(k0, 1u, row0 + 12u, firstX);
+      a0 = transpose(mat4x4<f32>(r0.first, r1.first, r0.second, r1.second));
+      a1 = transpose(mat4x4<f32>(s0.first, s1.first, s0.second, s1.second));
+      a2 = transpose(mat4x4<f32>(t0.first, t1.first, t0.second, t1.second));
+      a3 = transpose(mat4x4<f32>(u0.first, u1.first, u0.second, u1.second));
+    } else {
+      let p0 = rowsOfA(row0, 0u, kq, firstX); let p1 = rowsOfA(row0, 1u, kq, firstX);
+      let p2 = rowsOfA(row0, 2u, kq, firstX); let p3 = rowsOfA(row0, 3u, kq, firstX);
+      let p4 = rowsOfA(row0, 4u, kq, firstX); let p5 = rowsOfA(row0, 5u, kq, firstX);
+      let p6 = rowsOfA(row0, 6u, kq, firstX); let p7 = rowsOfA(row0, 7u, kq, firstX);
+      a0 = mat4x4<f32>(p0.first, p1.first, p2.first, p3.first);
+      a1 = mat4x4<f32>(p4.first, p5.first, p6.first, p7.first);
+      a2 = mat4x4<f32>(p0.second, p1.second, p2.second, p3.second);
+      a3 = mat4x4<f32>(p4.second, p5.second, p6.second, p7.second);
+    }
 
     // Bᵀ slabs: row j of b<J> is output column col0 + 4J + j, column kk is k = 4kq + kk.
     var b0: mat4x4<f32>; var b1: mat4x4<f32>; var b2: mat4x4<f32>; var b3: mat4x4<f32>;

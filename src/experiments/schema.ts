@@ -4,7 +4,7 @@
 //   - the builder form: specFields.ts walks this schema (titles, help and widgets come from .meta());
 //   - share links: shareLink.ts encodes a spec without its defaults and decodes through parseExperimentSpec;
 //   - the headless runner's spec files (examples/*.json) and stored runs (storage/runRecord.ts).
-// This issue defines the `privatize` kind; `train` and `compare` join the union later.
+// Kinds: `privatize` (this file), `train` and `compare` (trainingSchema.ts).
 //
 // Version history: 1 had one `seed`; 2 has `seeds` (a list, one run per seed) and optional `vary` (one field
 // varied over a list of values: the conditions of a sweep). migrations.ts turns version 1 into version 2.
@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { migrateSpec } from './migrations';
 import { fieldMeta, getAt, setAt, sweepableLeaves } from './specFields';
 import { SpecError } from './specError';
+import { compareExperimentFields, trainExperimentFields } from './trainingSchema';
 
 export const SCHEMA_VERSION = 2;
 
@@ -125,10 +126,23 @@ export const privatizeExperimentSchema = z
   .strict()
   .meta(fieldMeta({ title: 'Privatize experiment', help: 'Privatise a corpus sample at each η and measure what changes and what attacks recover.' }));
 
-export const experimentSpecSchema = z.discriminatedUnion('kind', [privatizeExperimentSchema]);
+export const trainExperimentSchema = z
+  .object(trainExperimentFields(SCHEMA_VERSION))
+  .strict()
+  .meta(fieldMeta({ title: 'Train experiment', help: 'Prompt-tune the frozen encoder under one condition (clean, privatised, RAPT, linear probe) and evaluate it.' }));
+
+export const compareExperimentSchema = z
+  .object(compareExperimentFields(SCHEMA_VERSION))
+  .strict()
+  .meta(fieldMeta({ title: 'Compare experiment', help: 'The conditions of RAPT’s evaluation on the same data, seeds and η list, with mean and spread.' }));
+
+export const experimentSpecSchema = z.discriminatedUnion('kind', [privatizeExperimentSchema, trainExperimentSchema, compareExperimentSchema]);
 
 export type ExperimentSpec = z.infer<typeof experimentSpecSchema>;
 export type PrivatizeExperimentSpec = z.infer<typeof privatizeExperimentSchema>;
+export type TrainExperimentSpec = z.infer<typeof trainExperimentSchema>;
+export type CompareExperimentSpec = z.infer<typeof compareExperimentSchema>;
+export type TrainingSpec = TrainExperimentSpec | CompareExperimentSpec;
 export type CorpusSpec = z.infer<typeof corpusSchema>;
 export type VarySpec = z.infer<typeof varySchema>;
 
@@ -150,7 +164,7 @@ export function checkCurrentSpec(input: unknown): SpecCheck {
   const result = experimentSpecSchema.safeParse(input);
   if (!result.success) return { ok: false, issues: issuesOf(result.error.issues) };
   const spec = result.data;
-  if (!spec.vary) return { ok: true, spec };
+  if (spec.kind !== 'privatize' || !spec.vary) return { ok: true, spec };
   // Each condition must itself be a valid spec: the value must fit the field it is given to.
   const { vary, ...base } = spec;
   const issues: SpecIssue[] = [];

@@ -8,6 +8,8 @@ import { UseLiteEncoder } from './useLite/useLiteEncoder';
 
 export interface ModelForward {
   readonly weightBytes: number;
+  /** The USE-Lite encoder itself, for training (trainCondition.ts); null for other architectures. */
+  readonly useLite: UseLiteEncoder | null;
   /** Sentence vectors [n, dim] for token-id sequences (as the model's tokenizer produced them). */
   embed(ids: readonly (readonly number[])[]): Promise<{ dim: number; vectors: Float32Array }>;
   /** Logits [positions, vocab] at [sentence, position] pairs; null when the model has no MLM head. */
@@ -23,6 +25,7 @@ export async function createModelForward(runtime: GpuRuntime, model: LoadedModel
       get weightBytes() {
         return encoder.weightBytes;
       },
+      useLite: encoder,
       embed: async (ids) => ({ dim: 512, vectors: await encoder.encode(ids) }),
       maskedLogits: null,
       destroy: () => encoder.destroy(),
@@ -35,6 +38,7 @@ export async function createModelForward(runtime: GpuRuntime, model: LoadedModel
     get weightBytes() {
       return encoder.weightBytes;
     },
+    useLite: null,
     embed: async (ids) => {
       const dim = arch.weights.config.hiddenSize;
       const vectors = new Float32Array(ids.length * dim);

@@ -14,6 +14,7 @@ import type { LoadedModel } from '../model/loadedModel';
 import { DeviceEmbeddingTable } from '../privacy/deviceTable';
 import { Privatizer } from '../privacy/privatize';
 import { sweepEta } from '../privacy/statistics/etaSweep';
+import { trainCondition } from '../training/trainCondition';
 import type { EngineApi, FillMaskPrediction, PrivatizedText } from './engineApi';
 
 const assetBase = new URL(`${import.meta.env.BASE_URL}generated/`, self.location.origin).href;
@@ -171,6 +172,17 @@ const engine: EngineApi = {
         onProgress: (fraction, stage) => onProgress?.({ fraction, stage }),
         onEta: (stats, index) => onEta?.(stats, index),
       },
+    );
+  },
+
+  async train(request, onProgress, onCheckpoint) {
+    const { model, privatizer, forward } = requireModel();
+    if (!runtime) throw new Error('The engine is not initialised.');
+    cancelRequested = false;
+    return trainCondition(
+      { runtime, model, privatizer, encoder: forward.useLite },
+      request,
+      { onProgress: (p) => onProgress?.(p), onCheckpoint: onCheckpoint ? (c) => onCheckpoint(c) : undefined, cancelled: () => cancelRequested },
     );
   },
 

@@ -6,6 +6,7 @@ import type { AdapterReport } from '../gpu/device';
 import type { LoadProgress, ModelInfo } from '../model/loadedModel';
 import type { ModelSourceSpec } from '../model/modelSourceSpec';
 import type { BayesAttackSettings, EtaStatistics } from '../privacy/statistics/etaSweep';
+import type { TrainCheckpoint, TrainProgress, TrainRequest, TrainResult } from '../training/trainTypes';
 
 export type ModelId = 'use-lite';
 
@@ -78,7 +79,13 @@ export interface EngineApi {
     onProgress?: (p: SweepProgress) => void,
     onEta?: (stats: EtaStatistics, index: number) => void,
   ): Promise<EtaStatistics[]>;
-  /** Cancels the running sweep (it rejects with CancelledError). */
+  /**
+   * Trains one condition (prompt tuning, RAPT, linear probe) on the loaded model: the raw text is privatised
+   * on the user side of the worker and only privatised ids reach the trainer (training/trainCondition.ts).
+   * Checkpoints arrive at every evaluation; pass one back as request.resume to continue.
+   */
+  train(request: TrainRequest, onProgress?: (p: TrainProgress) => void, onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>): Promise<TrainResult>;
+  /** Cancels the running sweep or training (it rejects with CancelledError). */
   cancel(): void;
   /** Resolves with a user-facing message if the GPU device is lost (driver reset, tab backgrounded too long). */
   whenDeviceLost(): Promise<string>;

@@ -27,7 +27,7 @@ const OUTPUT_DIM = 512;
 /** Plans kept per shape; a 32 × 128 plan holds ~90 MB of activations, so old shapes are evicted. */
 const MAX_PLANS = 4;
 
-interface LayerBuffers {
+export interface LayerBuffers {
   lnGamma: GPUBuffer; lnBeta: GPUBuffer; qkvW: GPUBuffer; qkvB: GPUBuffer; outW: GPUBuffer; outB: GPUBuffer;
   resW: GPUBuffer | null; resB: GPUBuffer | null; ffnGamma: GPUBuffer; ffnBeta: GPUBuffer;
   inW: GPUBuffer; inB: GPUBuffer; ffnOutW: GPUBuffer; ffnOutB: GPUBuffer;
@@ -69,6 +69,11 @@ export class UseLiteEncoder {
     private readonly outputB: GPUBuffer,
     private readonly weightBuffers: GPUBuffer[],
   ) {}
+
+  /** The frozen weights on the GPU, shared with the trainer (useLiteTrainer.ts) so they are uploaded once. */
+  get deviceWeights(): { embeddings: GPUBuffer; timing: GPUBuffer; layers: readonly LayerBuffers[]; outputW: GPUBuffer; outputB: GPUBuffer } {
+    return { embeddings: this.embeddings, timing: this.timing, layers: this.layers, outputW: this.outputW, outputB: this.outputB };
+  }
 
   /** Bytes of weights on the GPU, for the model panel. */
   get weightBytes(): number {

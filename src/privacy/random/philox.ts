@@ -95,6 +95,12 @@ export class PhiloxStream {
     return Math.floor(this.nextFloat() * n);
   }
 
+  /** A standard normal (Box–Muller on two 53-bit uniforms; the sine half is discarded for simplicity). */
+  nextNormal(): number {
+    const u = 1 - this.nextFloat();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.nextFloat());
+  }
+
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.nextInt(i + 1);

@@ -10,6 +10,16 @@ export const StreamPurpose = {
   demoCorpus: 3,
   /** The benchmark's synthetic BERT-sized table. */
   benchTable: 4,
+  /** The vocabulary tokens whose embeddings initialise the soft prompt (softPrompt.ts). */
+  softPromptInit: 5,
+  /** RAPT's plain tokens: the fixed sequence of a run, or the per-example variant (plainTokens.ts). */
+  plainTokens: 6,
+  /** The order of training examples, one stream per epoch (batching.ts). */
+  trainShuffle: 7,
+  /** Initial weights of the task head and the reconstruction head. */
+  headInit: 8,
+  /** Which training examples a run uses when it takes a subset of a dataset. */
+  trainSubset: 9,
 } as const;
 
 /**

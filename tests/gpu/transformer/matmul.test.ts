@@ -15,13 +15,23 @@ const U = 2 ** -24; // f32 unit roundoff
  * each for bias and residual; we allow 2× that bound. Activations add their own error: 2e-7 relative
  * (erfc fit 1.2e-7, exp) and 2e-7 absolute (tanh), and GELU's slope ≤ 1.13 passes the sum's error through.
  */
-function tolerance(x: { a: Float32Array; b: Float32Array; m: number; n: number; k: number; transposeB?: boolean; bias?: Float32Array; residual?: Float32Array }): Float64Array {
+function tolerance(x: {
+  a: Float32Array;
+  b: Float32Array;
+  m: number;
+  n: number;
+  k: number;
+  transposeA?: boolean;
+  transposeB?: boolean;
+  bias?: Float32Array;
+  residual?: Float32Array;
+}): Float64Array {
   const { a, b, m, n, k } = x;
   const tol = new Float64Array(m * n);
   for (let r = 0; r < m; r++)
     for (let c = 0; c < n; c++) {
       let mag = 0;
-      for (let i = 0; i < k; i++) mag += Math.abs(a[r * k + i] * (x.transposeB ? b[c * k + i] : b[i * n + c]));
+      for (let i = 0; i < k; i++) mag += Math.abs((x.transposeA ? a[i * m + r] : a[r * k + i]) * (x.transposeB ? b[c * k + i] : b[i * n + c]));
       mag += Math.abs(x.bias?.[c] ?? 0) + Math.abs(x.residual?.[r * n + c] ?? 0);
       tol[r * n + c] = 2 * (k / 4 + 6) * U * mag * 1.13 + 2e-7;
     }
@@ -56,7 +66,7 @@ async function check(c: Case, seed: number) {
     }),
   ]);
   const got = await readFloats(rt, out, c.m * c.n);
-  const input = { a, b, m: c.m, n: c.n, k: c.k, transposeB: c.transposeB, activation: c.activation, bias, residual };
+  const input = { a, b, m: c.m, n: c.n, k: c.k, transposeA: c.transposeA, transposeB: c.transposeB, activation: c.activation, bias, residual };
   expectClose(got, matmulReference(input), tolerance(input), 2e-7, `matmul ${JSON.stringify(c)}`);
   bufs.destroy();
   return kernel;
@@ -108,6 +118,46 @@ describe('shaders/transformer/matmul*.wgsl', () => {
       }
     }
   }
+
+  // Aᵀ·B with A given as [k, m] (weight gradients: k is the number of rows of the batch, anything).
+  // Aligned means m % 4 == 0 and n % 4 == 0 for any k: 512×128 with k = 37, k = 1 and 2 (a single
+  // partial k-quad), m = 4 (the clamp of the last row group), ragged against the 128 tile; and unaligned
+  // m or n: 1, odd sizes, m = 130 with n = 36.
+  const transposedShapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [37, 45, 29],
+    [512, 128, 37],
+    [4, 8, 1],
+    [132, 20, 2],
+    [36, 260, 9],
+    [20, 33, 68],
+    [130, 36, 13],
+    [1, 1030, 5],
+    [150, 4, 64],
+  ];
+  for (const subgroups of [true, false]) {
+    for (const [m, n, k] of transposedShapes) {
+      it(`(${k}×${m})ᵀ·${k}×${n} (A as [k,m]), ${subgroups ? 'quad-shared' : 'no subgroups'}`, async () => {
+        if (subgroups && !(await hasSubgroups())) return;
+        const kernel = await check({ m, n, k, transposeA: true, subgroups }, m * 1000 + n + 7 * k);
+        expect(kernel.isAligned(n, k, m)).toBe(m % 4 === 0 && n % 4 === 0);
+      });
+    }
+  }
+
+  it('transposeA with bias, activations and residual; refuses transposeA with transposeB', async () => {
+    await check({ m: 44, n: 36, k: 23, activation: 'relu', bias: true, residual: true, transposeA: true }, 21);
+    await check({ m: 21, n: 13, k: 9, activation: 'gelu', bias: true, residual: true, transposeA: true }, 22);
+    const rt = await testRuntime();
+    await expect(MatmulKernel.create(rt, { transposeA: true, transposeB: true })).rejects.toThrow(/transposeA together with transposeB/);
+    const kernel = await MatmulKernel.create(rt, { transposeA: true });
+    expect(() => kernel.isAligned(8, 8)).toThrow(/needs m/);
+    // A is [k, m]: its size is checked as k·m, the same number of floats.
+    const bufs = new TestBuffers(rt);
+    expect(() => kernel.prepare({ a: bufs.upload(new Float32Array(4)), b: bufs.upload(new Float32Array(5 * 2)), out: bufs.output(6), m: 3, n: 2, k: 5 })).toThrow(/'a' has/);
+    bufs.destroy();
+  });
 
   const activations: Activation[] = ['none', 'relu', 'gelu', 'geluTanh', 'tanh'];
   for (const activation of activations) {
