@@ -20,8 +20,8 @@ export default defineConfig({
     __APP_COMMIT__: JSON.stringify(gitCommit()),
   },
   worker: { format: 'es' },
-  // Test-only oracle; pre-bundled up front so vitest's browser mode does not reload mid-run to add it.
-  optimizeDeps: { include: ['@tensorflow/tfjs'] },
+  // Test-only oracle and benchmark peers; pre-bundled up front so vitest's browser mode does not reload mid-run to add it.
+  optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax'] },
   build: {
     target: 'es2022',
     rollupOptions: { input: { main: 'index.html', runner: 'runner.html', bench: 'bench.html' } },

@@ -8,7 +8,10 @@
 // No float atomics: sumSquares is ONE workgroup of 256 (invocation i adds x[i]², x[i + 256]², … then a tree
 // of halvings), so a gradient of 1M floats costs 4096 loads per invocation — fine next to the matmuls that
 // produced it, and deterministic. Rounding: ≤ (count/256 + 8)·2^-24 relative (all terms are ≥ 0).
-// x² overflows f32 past |x| ≈ 1.8e19; such a gradient gives norm = inf and scale 0.
+// x² overflows f32 past |x| ≈ 1.8e19; such a gradient gives norm = inf and scale 0 on devices that keep
+// infinities (WGSL lets them assume there are none, so the result is then unspecified).
+// A single workgroup per buffer keeps ClipScale trivial; if it ever shows in a profile, split a buffer into
+// chunks with one slot each — clipScale already sums any number of slots.
 // clipScale adds a handful of partials: one invocation.
 // Reference: src/training/kernels/globalNormReference.ts.
 //

@@ -1,6 +1,7 @@
 // "Copy link": an experiment spec — never data, never results — carried in the URL's hash, where it never
-// reaches a server. A corpus typed into the builder (`inline`) is data, so such a spec gets no link; a file
-// corpus travels as its name only.
+// reaches a server. Every kind of experiment (privatize, train, compare) travels the same way: the codec
+// walks the schema's union. A corpus typed into the builder (`inline`) is data, so such a spec gets no link;
+// a file corpus or labelled data file travels as its name only.
 //
 //   https://…/#spec=1.<payload>      payload = base64url( zlib-deflate( UTF-8( JSON( spec without defaults ))))
 //
@@ -107,7 +108,7 @@ async function inflate(bytes: Uint8Array, limit: number): Promise<Uint8Array> {
 
 /** The hash fragment ("#spec=1.…") for a validated spec. Throws ShareLinkError when it would be too long. */
 export async function encodeShareHash(spec: ExperimentSpec): Promise<string> {
-  if (spec.corpus.kind === 'inline') {
+  if (spec.kind === 'privatize' && spec.corpus.kind === 'inline') {
     // Typed texts are the user's data, and a link never carries data.
     throw new ShareLinkError(
       'Links carry the experiment, never your data, and this corpus is text typed here. To share the experiment, use the bundled corpus or a file (whoever opens the link chooses their own copy), or download the spec file and send it yourself.',

@@ -29,6 +29,8 @@ interface Common {
   key: string;
   meta: FieldMeta;
   optional: boolean;
+  /** null is a value of it (a nullable field: "none", e.g. no separate evaluation file). */
+  nullable: boolean;
   /** The value zod fills in when the field is absent. */
   defaultValue?: unknown;
 }
@@ -69,10 +71,11 @@ interface CheckDef {
 const checksOf = (schema: AnySchema): CheckDef[] =>
   ((schema.def as { checks?: { _zod: { def: CheckDef } }[] }).checks ?? []).map((c) => c._zod.def);
 
-/** Describes the schema at `path`: wrappers (default, optional) are unwrapped, their meta and default kept. */
+/** Describes the schema at `path`: wrappers (default, optional, nullable) are unwrapped, their meta and default kept. */
 export function describeField(schema: AnySchema, path = '', key = ''): FieldNode {
   let meta: Partial<FieldMeta> | undefined;
   let optional = false;
+  let nullable = false;
   let defaultValue: unknown;
   let hasDefault = false;
   let inner: AnySchema = schema;
@@ -87,6 +90,9 @@ export function describeField(schema: AnySchema, path = '', key = ''): FieldNode
     } else if (inner instanceof z.ZodOptional) {
       optional = true;
       inner = inner.def.innerType as AnySchema;
+    } else if (inner instanceof z.ZodNullable) {
+      nullable = true;
+      inner = inner.def.innerType as AnySchema;
     } else break;
   }
   const common: Common = {
@@ -94,6 +100,7 @@ export function describeField(schema: AnySchema, path = '', key = ''): FieldNode
     key,
     meta: { title: key || 'spec', ...meta },
     optional: optional || hasDefault,
+    nullable,
     ...(hasDefault ? { defaultValue } : {}),
   };
   const child = (k: string) => (path ? `${path}.${k}` : k);

@@ -91,7 +91,8 @@ export const trainingSettingsSchema = z
     weightDecay: z.number().min(0).max(1).default(0.01).meta(fieldMeta({ title: 'Weight decay' })),
     maxGradNorm: z.number().min(0).max(1000).default(1).meta(fieldMeta({ title: 'Clip gradient norm at', help: '0: no clipping.' })),
     maxTokens: z.number().int().min(4).max(110).default(48).meta(fieldMeta({ title: 'Tokens kept per text', help: 'Longer texts are cut (the encoder has 128 positions, shared with the prompt and plain tokens).' })),
-    evalsPerEpoch: z.number().int().min(1).max(20).default(1).meta(fieldMeta({ title: 'Evaluations per epoch' })),
+    evalsPerEpoch: z.number().int().min(0).max(20).default(1).meta(fieldMeta({ title: 'Evaluations per epoch', help: '0: only after the last step.' })),
+    initialEvaluation: z.boolean().default(true).meta(fieldMeta({ title: 'Evaluate before training', help: 'Shows where the learning curve starts (an untrained head is at chance).' })),
   })
   .strict()
   .meta(fieldMeta({ title: 'Training' }));
@@ -119,7 +120,7 @@ const common = <K extends 'train' | 'compare', V extends number>(kind: K, schema
     .meta(fieldMeta({ title: 'Seeds', help: 'Each seed fixes the subset, the privatised text, the initialisation and the batch order.', widget: 'list' })),
   prompt: promptSchema.default({ length: 10 }),
   rapt: raptSchema.default({ plainTokens: 8, lambda: 1, width: 128, targetVocab: null }),
-  training: trainingSettingsSchema.default({ epochs: 3, batchSize: 16, lr: 3e-3, promptLr: 3e-2, warmupFraction: 0.1, weightDecay: 0.01, maxGradNorm: 1, maxTokens: 48, evalsPerEpoch: 1 }),
+  training: trainingSettingsSchema.default({ epochs: 3, batchSize: 16, lr: 3e-3, promptLr: 3e-2, warmupFraction: 0.1, weightDecay: 0.01, maxGradNorm: 1, maxTokens: 48, evalsPerEpoch: 1, initialEvaluation: true }),
 });
 
 export const trainExperimentFields = <V extends number>(schemaVersion: V) => ({

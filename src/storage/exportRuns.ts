@@ -1,7 +1,10 @@
 // Runs to files and back.
 //   JSON: complete and re-importable — every run record as stored, in an envelope that says what it is.
-//   CSV:  one row per run — its identity and status, the flattened spec (spec.etas, spec.attacks.bayes.draws,
-//         … named as in spec files) and the summary metrics (pUnchanged@η=50, …) — for spreadsheets and papers.
+//   CSV:  one row per run — its identity, kind and status, the flattened spec (spec.etas, spec.condition,
+//         spec.training.epochs, … named as in spec files) and the summary metrics (pUnchanged@η=50, accuracy,
+//         accuracy[rapt]@η=20, …) — for spreadsheets and papers. Runs of different kinds share one header:
+//         a column a run's kind does not have is empty in its row.
+//         Training checkpoints (weights) are never exported: they only serve to resume in this browser.
 // Importing validates the whole file (envelope and every run, runRecord.ts) and refuses it with a message
 // naming the problem if anything is wrong: a file is untrusted input, and a half-imported file would be
 // worse than none.
@@ -79,7 +82,7 @@ export function asImported(run: RunRecord): RunRecord {
 
 // ── CSV ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-const FIXED_COLUMNS = ['id', 'name', 'tags', 'status', 'seed', 'createdAt', 'finishedAt', 'seconds', 'specHash', 'sweep', 'condition', 'failure'] as const;
+const FIXED_COLUMNS = ['id', 'name', 'tags', 'status', 'seed', 'kind', 'createdAt', 'finishedAt', 'seconds', 'specHash', 'sweep', 'condition', 'failure'] as const;
 
 function fixedCells(run: RunRecord): Record<(typeof FIXED_COLUMNS)[number], FlatValue> {
   return {
@@ -88,6 +91,7 @@ function fixedCells(run: RunRecord): Record<(typeof FIXED_COLUMNS)[number], Flat
     tags: run.tags.join(' '),
     status: run.status,
     seed: run.seed,
+    kind: run.spec.kind,
     createdAt: run.createdAt,
     finishedAt: run.finishedAt,
     seconds: run.seconds,

@@ -1,16 +1,25 @@
 // One run as it is stored in IndexedDB, exported to JSON and imported back. The parts every kind of run has
 // are generic — spec and hashes, seed, environment, status, metric history per step/epoch, summary metrics,
-// attack results, an opaque checkpoint reference — so training and compare runs fit later; `results` holds
-// what only one kind has (for privatize: the per-η statistics, which are also its checkpoint).
+// attack results, a checkpoint reference — and `results` holds what only one kind has:
+//   privatize  the per-η statistics (also its checkpoint) and privatised sample sentences;
+//   train      the evaluation points, the live progress, the data used and the final outcome; the history
+//              holds the learning curve (one point per metric readback); the checkpoint (weights and AdamW
+//              state, Float32Arrays) lives under its own key in the checkpoint store (checkpointStore.ts);
+//   compare    the finished cells (condition × η × seed, each a train outcome with its curves): the
+//              checkpoint a resumed run continues from; the table is computed from them.
+// results.kind always equals spec.kind (checked: an imported record cannot pair one kind's spec with
+// another's results).
 //
 // recordVersion is the version of this stored shape (independent of the experiment schema version inside
-// `spec`, which migrates on its own). Records are validated with runRecordSchema when read from storage
-// and when imported; a newer recordVersion is refused with a message, never half-read.
+// `spec`, which migrates on its own). Training results were added without a version bump: every record an
+// earlier release wrote (privatize only) is still valid as it is. Records are validated with runRecordSchema
+// when read from storage and when imported; a newer recordVersion is refused with a message, never half-read.
 
 import { z } from 'zod';
 import type { EtaStatistics } from '../privacy/statistics/etaSweep';
-import { parseExperimentSpec, type ExperimentSpec } from '../experiments/schema';
+import { parseExperimentSpec, type CompareExperimentSpec, type ExperimentSpec, type PrivatizeExperimentSpec, type TrainExperimentSpec } from '../experiments/schema';
 import { SpecError } from '../experiments/specError';
+import { CONDITIONS } from '../experiments/trainingSchema';
 
 export const RECORD_VERSION = 1;
 
@@ -103,6 +112,103 @@ const privatizeResultsSchema = z
   })
   .strict();
 
+// ── training results ────────────────────────────────────────────────────────────────────────────────────
+// Numbers a diverged run can make non-finite (losses, gradient norms) are stored as null: JSON has no NaN.
+
+const count = z.number().int().min(0);
+const share = finite.min(0).max(1);
+const maybeFinite = finite.nullable();
+
+const trainPointSchema = z
+  .object({
+    step: count,
+    epoch: count,
+    examples: count,
+    lossTask: maybeFinite,
+    lossRec: maybeFinite,
+    trainAccuracy: share.nullable(),
+    recAccuracy: share.nullable(),
+    gradNorm: maybeFinite,
+    lr: maybeFinite,
+    examplesPerSecond: maybeFinite,
+  })
+  .strict();
+
+const evalPointSchema = z.object({ step: count, epoch: count, accuracy: share, loss: maybeFinite, examples: count }).strict();
+
+/** What one training (one condition at one η and seed) ended with: TrainResult without its curves. */
+const trainOutcomeSchema = z
+  .object({
+    condition: z.enum(CONDITIONS),
+    eta: finite.positive().nullable(),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    accuracy: share,
+    loss: maybeFinite,
+    steps: count,
+    trainExamples: count,
+    devExamples: count,
+    changedFraction: share,
+    plainTokens: z.array(count).max(1024).nullable(),
+    shape: z.object({ promptLength: count, plainLength: count, reconstructionWidth: count, targetVocab: count, classes: count, trainedParameters: count }).strict(),
+    seconds: z.object({ privatise: finite.min(0), train: finite.min(0), evaluate: finite.min(0) }).strict(),
+  })
+  .strict();
+
+const dataSummarySchema = z
+  .object({
+    train: z.object({ name: z.string().max(2000), rows: count, used: count, badRows: count, classCounts: z.array(count).max(10_000) }).strict(),
+    dev: z.object({ name: z.string().max(2000), rows: count, used: count, badRows: count }).strict(),
+    labelNames: z.array(z.string().max(1000)).max(10_000),
+  })
+  .strict();
+
+/** Where a running training is (kept so a reloaded page shows where it stopped). */
+const trainLiveSchema = z
+  .object({
+    phase: z.enum(['privatising', 'training', 'evaluating']),
+    step: count,
+    totalSteps: count,
+    examplesPerSecond: maybeFinite,
+    etaSeconds: maybeFinite,
+    /** The compare cell being trained ("rapt · η 20 · seed 1 (3 of 12)"); empty for a train run. */
+    cell: z.string().max(500),
+  })
+  .strict();
+
+const trainResultsSchema = z
+  .object({
+    kind: z.literal('train'),
+    data: dataSummarySchema.nullable(),
+    live: trainLiveSchema.nullable(),
+    /** Evaluations on the dev set, in step order (the learning curve is the record's history). */
+    evals: z.array(evalPointSchema).max(100_000),
+    outcome: trainOutcomeSchema.nullable(),
+    /** The plain tokens of a fixed-sequence RAPT run as vocabulary pieces (public; for reading). */
+    plainTokenText: z.array(z.string().max(200)).max(1024).nullable(),
+  })
+  .strict();
+
+const compareCellSchema = z
+  .object({
+    condition: z.enum(CONDITIONS),
+    eta: finite.positive().nullable(),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    outcome: trainOutcomeSchema,
+    history: z.array(trainPointSchema).max(100_000),
+    evals: z.array(evalPointSchema).max(100_000),
+  })
+  .strict();
+
+const compareResultsSchema = z
+  .object({
+    kind: z.literal('compare'),
+    data: dataSummarySchema.nullable(),
+    live: trainLiveSchema.nullable(),
+    /** Finished cells in the order they ran; the checkpoint a resumed run continues from. */
+    cells: z.array(compareCellSchema).max(10_000),
+  })
+  .strict();
+
 const specField = z.unknown().transform((value, ctx): ExperimentSpec => {
   try {
     return parseExperimentSpec(value);
@@ -149,14 +255,37 @@ export const runRecordSchema = z
     history: z.array(metricPointSchema).max(100_000),
     summary: z.record(z.string().max(200), metricValue),
     attacks: z.array(attackResultSchema).max(10_000),
-    /** Where the run's checkpoint is: `kind` says how to read it, `key` is opaque (for privatize runs it
-     * names this record's results.statistics; training runs will point at stored weights). */
+    /** Where the run's checkpoint is: `kind` says how to read it, `key` is opaque: for privatize runs
+     * ('privatize-etas') it names this record's results.statistics, for compare runs ('compare-cells') its
+     * results.cells, for train runs ('train-weights') a key of the checkpoint store. */
     checkpoint: z.object({ kind: z.string().max(100), key: z.string().max(500), step: z.number().int().min(0), savedAt: isoTime }).strict().nullable(),
-    results: privatizeResultsSchema,
+    results: z.discriminatedUnion('kind', [privatizeResultsSchema, trainResultsSchema, compareResultsSchema]),
   })
-  .strict();
+  .strict()
+  .superRefine((run, ctx) => {
+    if (run.results.kind !== run.spec.kind) ctx.addIssue({ code: 'custom', path: ['results', 'kind'], message: `a ${run.spec.kind} run cannot hold ${run.results.kind} results` });
+  });
 
 export type RunRecord = z.output<typeof runRecordSchema>;
+export type PrivatizeResults = z.output<typeof privatizeResultsSchema>;
+export type TrainResults = z.output<typeof trainResultsSchema>;
+export type CompareResults = z.output<typeof compareResultsSchema>;
+export type StoredTrainPoint = z.output<typeof trainPointSchema>;
+export type StoredEvalPoint = z.output<typeof evalPointSchema>;
+export type TrainOutcome = z.output<typeof trainOutcomeSchema>;
+export type StoredCompareCell = z.output<typeof compareCellSchema>;
+export type StoredDataSummary = z.output<typeof dataSummarySchema>;
+export type TrainLive = z.output<typeof trainLiveSchema>;
+
+/** A run narrowed to one kind: its spec and its results agree (the schema checks it). */
+export type PrivatizeRun = RunRecord & { spec: PrivatizeExperimentSpec; results: PrivatizeResults };
+export type TrainRun = RunRecord & { spec: TrainExperimentSpec; results: TrainResults };
+export type CompareRun = RunRecord & { spec: CompareExperimentSpec; results: CompareResults };
+
+export const isPrivatizeRun = (run: RunRecord): run is PrivatizeRun => run.spec.kind === 'privatize' && run.results.kind === 'privatize';
+export const isTrainRun = (run: RunRecord): run is TrainRun => run.spec.kind === 'train' && run.results.kind === 'train';
+export const isCompareRun = (run: RunRecord): run is CompareRun => run.spec.kind === 'compare' && run.results.kind === 'compare';
+
 export type RunEnvironment = z.output<typeof environmentSchema>;
 export type MetricPoint = z.output<typeof metricPointSchema>;
 export type SweepInfo = NonNullable<RunRecord['sweep']>;
@@ -243,15 +372,22 @@ export function newRunRecord(init: {
     summary: {},
     attacks: [],
     checkpoint: null,
-    results: { kind: 'privatize', corpus: null, statistics: [], privatizedSamples: [] },
+    results: emptyResults(init.spec),
   };
 }
 
+/** The results of a run that has not started, by kind. */
+export function emptyResults(spec: ExperimentSpec): RunRecord['results'] {
+  if (spec.kind === 'train') return { kind: 'train', data: null, live: null, evals: [], outcome: null, plainTokenText: null };
+  if (spec.kind === 'compare') return { kind: 'compare', data: null, live: null, cells: [] };
+  return { kind: 'privatize', corpus: null, statistics: [], privatizedSamples: [] };
+}
+
 /** The η values a privatize run has finished (its checkpoint). */
-export const finishedEtas = (run: RunRecord): number[] => run.results.statistics.map((s) => s.eta);
+export const finishedEtas = (run: PrivatizeRun): number[] => run.results.statistics.map((s) => s.eta);
 
 /** The η values it still has to run, in the spec's order. */
-export function remainingEtas(run: RunRecord): number[] {
+export function remainingEtas(run: PrivatizeRun): number[] {
   const done = new Set(finishedEtas(run));
   return run.spec.etas.filter((e) => !done.has(e));
 }

@@ -84,13 +84,18 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   for (let e = 0; e < settings.epochs; e++) {
     for (let k = 1; k <= settings.evalsPerEpoch; k++) evalAt.add(e * stepsPerEpoch + Math.round((k * stepsPerEpoch) / settings.evalsPerEpoch));
   }
+  evalAt.add(totalSteps);
   const history: TrainPoint[] = o.resume ? [...o.resume.history] : [];
   const evals: EvalPoint[] = o.resume ? [...o.resume.evals] : [];
   let step = o.resume?.step ?? 0;
   if (o.resume) await restore(trainer, o.resume);
   const every = readEvery(totalSteps);
-  let trainSeconds = o.resume?.seconds ?? 0;
+  // Steps are queued without waiting for the GPU (only metric reads wait), so training time is the loop's
+  // wall time minus evaluation.
+  const priorSeconds = o.resume?.seconds ?? 0;
+  const loopStart = performance.now();
   let evalSeconds = 0;
+  const trainSeconds = () => priorSeconds + (performance.now() - loopStart) / 1000 - evalSeconds;
   let windowStart = performance.now();
   let windowSteps = 0;
   let windowExamples = 0;
@@ -118,7 +123,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   };
 
   // The step-0 evaluation shows where training starts (the untrained head is near chance).
-  if (step === 0 && evals.length === 0) await runEvaluation();
+  if (step === 0 && evals.length === 0 && settings.initialEvaluation) await runEvaluation();
   const hasRec = train.plainLength > 0;
   while (step < totalSteps) {
     const epoch = Math.floor(step / stepsPerEpoch);
@@ -127,9 +132,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       if (o.cancelled?.()) throw new CancelledError();
       const lr = learningRate(step, totalSteps, schedule);
       const promptLr = learningRate(step, totalSteps, promptSchedule);
-      const t = performance.now();
       await trainer.step(toBatch(train, batches[b]), lr, promptLr);
-      trainSeconds += (performance.now() - t) / 1000;
       step++;
       windowSteps++;
       windowExamples += batches[b].length;
@@ -158,12 +161,12 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       if (evalAt.has(step)) {
         await runEvaluation();
         windowStart = performance.now();
-        await o.onCheckpoint?.(await checkpoint(trainer, step, history, evals, trainSeconds));
+        await o.onCheckpoint?.(await checkpoint(trainer, step, history, evals, trainSeconds()));
       }
     }
   }
   const last = evals[evals.length - 1];
-  return { history, evals, steps: step, accuracy: last.accuracy, loss: last.loss, seconds: { train: trainSeconds, evaluate: evalSeconds } };
+  return { history, evals, steps: step, accuracy: last.accuracy, loss: last.loss, seconds: { train: trainSeconds(), evaluate: evalSeconds } };
 }
 
 async function checkpoint(trainer: UseLiteTrainer, step: number, history: TrainPoint[], evals: EvalPoint[], seconds: number): Promise<TrainCheckpoint> {

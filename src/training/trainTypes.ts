@@ -19,6 +19,7 @@ export interface TrainSettings {
   maxGradNorm: number;
   maxTokens: number;
   evalsPerEpoch: number;
+  initialEvaluation: boolean;
 }
 
 export interface TrainRequest {

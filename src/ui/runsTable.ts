@@ -2,11 +2,12 @@
 
 import type { RunRecord, RunStatus } from '../storage/runRecord';
 import { RunStore } from '../storage/runStore';
+import { accuracyValue, conditionText, runFraction } from './runFormat';
 
-export type SortKey = 'name' | 'status' | 'createdAt' | 'seed' | 'progress' | 'seconds' | 'size';
+export type SortKey = 'name' | 'kind' | 'status' | 'createdAt' | 'seed' | 'progress' | 'accuracy' | 'seconds' | 'size';
 
 export interface RunsQuery {
-  /** Matched (case-insensitively) against name, tags, status, sweep, spec hash and id. */
+  /** Matched (case-insensitively) against name, tags, status, kind, condition, sweep, spec hash and id. */
   text: string;
   status: RunStatus | 'all';
   sort: SortKey;
@@ -16,7 +17,8 @@ export interface RunsQuery {
 export const DEFAULT_QUERY: RunsQuery = { text: '', status: 'all', sort: 'createdAt', descending: true };
 
 function haystack(run: RunRecord): string {
-  return [run.name, ...run.tags.map((t) => `#${t}`), run.status, run.sweep?.label ?? '', run.specHash.slice(0, 12), run.id, run.spec.name ?? ''].join(' ').toLowerCase();
+  const condition = run.spec.kind === 'train' ? run.spec.condition : run.spec.kind === 'compare' ? run.spec.conditions.join(' ') : '';
+  return [run.name, ...run.tags.map((t) => `#${t}`), run.status, run.spec.kind, condition, conditionText(run), run.sweep?.label ?? '', run.specHash.slice(0, 12), run.id, run.spec.name ?? ''].join(' ').toLowerCase();
 }
 
 export function filterRuns(runs: readonly RunRecord[], query: Pick<RunsQuery, 'text' | 'status'>): RunRecord[] {
@@ -26,10 +28,13 @@ export function filterRuns(runs: readonly RunRecord[], query: Pick<RunsQuery, 't
 
 const sortValue: Record<SortKey, (r: RunRecord) => string | number> = {
   name: (r) => r.name.toLowerCase(),
+  kind: (r) => r.spec.kind,
   status: (r) => r.status,
   createdAt: (r) => r.createdAt,
   seed: (r) => r.seed,
-  progress: (r) => r.results.statistics.length / r.spec.etas.length,
+  progress: runFraction,
+  // Runs without an accuracy (privatize runs) sort below every accuracy.
+  accuracy: (r) => accuracyValue(r) ?? -1,
   seconds: (r) => r.seconds,
   size: (r) => RunStore.sizeOf(r),
 };
@@ -54,8 +59,8 @@ export function parseTags(text: string): string[] {
   return [...new Set(tags)].slice(0, 20);
 }
 
-/** Clicking a header: the same column flips the order, another sorts by it (newest/largest first for time and size). */
+/** Clicking a header: the same column flips the order, another sorts by it (newest/largest/best first for time, size and accuracy). */
 export function nextSort(query: RunsQuery, key: SortKey): RunsQuery {
   if (query.sort === key) return { ...query, descending: !query.descending };
-  return { ...query, sort: key, descending: key === 'createdAt' || key === 'size' || key === 'seconds' };
+  return { ...query, sort: key, descending: key === 'createdAt' || key === 'size' || key === 'seconds' || key === 'accuracy' };
 }

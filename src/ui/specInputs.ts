@@ -44,13 +44,17 @@ export function parseLinesText(text: string): string[] {
 }
 
 function describeDefault(node: FieldNode): string {
-  return 'defaultValue' in node && node.defaultValue !== undefined ? `default ${Array.isArray(node.defaultValue) ? node.defaultValue.join(', ') : String(node.defaultValue)}` : '';
+  if (!('defaultValue' in node) || node.defaultValue === undefined) return '';
+  if (node.defaultValue === null) return 'default: none';
+  return `default ${Array.isArray(node.defaultValue) ? node.defaultValue.join(', ') : String(node.defaultValue)}`;
 }
 
 /** The text codec for a field the form edits as text (numbers, strings, lists); null for the others. */
 export function textCodecFor(node: FieldNode): TextCodec | null {
   const placeholder = describeDefault(node);
-  if (node.type === 'number') return { parse: parseNumberText, format: formatScalar, multiline: false, placeholder };
+  // An emptied box is "not set": absent when the field has a default (zod fills it in), else null if null is allowed.
+  const empty = node.nullable && !('defaultValue' in node) ? null : undefined;
+  if (node.type === 'number') return { parse: (t) => (t.trim() === '' ? empty : parseNumberText(t)), format: formatScalar, multiline: false, placeholder };
   if (node.type === 'string') return { parse: (t) => (t === '' && node.optional ? undefined : t), format: formatScalar, multiline: false, placeholder };
   if (node.type === 'array') {
     if (node.meta.widget === 'lines') {

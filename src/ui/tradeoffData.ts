@@ -1,10 +1,11 @@
-// The trade-off plots' numbers: runs grouped by condition (same spec but for the seed: conditionHash), and
-// for each group and η the mean of a metric over its seeds with an error bar — the standard error over seeds
-// (sd/√n) when there are several, else the one run's own binomial standard error.
+// The trade-off plots' numbers: privatize runs grouped by condition (same spec but for the seed:
+// conditionHash), and for each group and η the mean of a metric over its seeds with an error bar — the
+// standard error over seeds (sd/√n) when there are several, else the one run's own binomial standard error.
+// Trained models' accuracy (train and compare runs) is grouped in trainingData.ts.
 
 import { metricOf } from '../experiments/privatizeMetrics';
 import { conditionLabel } from '../experiments/sweep';
-import type { RunRecord } from '../storage/runRecord';
+import { isPrivatizeRun, type PrivatizeRun, type RunRecord } from '../storage/runRecord';
 
 export interface TradeoffPoint {
   group: string;
@@ -27,13 +28,13 @@ export interface TradeoffPair {
 export interface RunGroup {
   key: string;
   label: string;
-  runs: RunRecord[];
+  runs: PrivatizeRun[];
 }
 
-/** Runs grouped by conditionHash, labelled by their sweep condition or name; labels are made unique. */
+/** Privatize runs grouped by conditionHash, labelled by their sweep condition or name; labels are made unique. */
 export function groupRuns(runs: readonly RunRecord[]): RunGroup[] {
-  const groups = new Map<string, RunRecord[]>();
-  for (const r of runs) groups.set(r.conditionHash, [...(groups.get(r.conditionHash) ?? []), r]);
+  const groups = new Map<string, PrivatizeRun[]>();
+  for (const r of runs) if (isPrivatizeRun(r)) groups.set(r.conditionHash, [...(groups.get(r.conditionHash) ?? []), r]);
   const out = [...groups.entries()].map(([key, members]) => {
     const first = members[0];
     const base = first.spec.name?.trim() || first.name.replace(/ · seed \d+$/, '');

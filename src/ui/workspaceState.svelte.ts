@@ -6,15 +6,32 @@
 // The engine is the privacy explorer's (one worker owns the GPU): a run waits until the explorer's curves
 // are done, then holds the engine (explorer.engineHolder) until it ends; loading another model in the Model
 // panel stops the run as interrupted first (its checkpoint is kept; it resumes on the bundled model).
+//
+// The builder edits one experiment of a kind — privatize, train or compare — with one draft per kind kept
+// while the tab is open, so switching kinds and back loses nothing. "Train the demo" queues DEMO_TRAIN_SPEC
+// (experiments/trainingDefaults.ts) in one click.
 
 import { appVersion } from '../appVersion';
 import { loadCorpus } from '../experiments/privatizeExperiment';
-import { checkCurrentSpec, parseExperimentSpec, privatizeExperimentSchema, SCHEMA_VERSION, type ExperimentSpec, type SpecIssue } from '../experiments/schema';
+import {
+  checkCurrentSpec,
+  experimentSpecSchema,
+  parseExperimentSpec,
+  SCHEMA_VERSION,
+  type ExperimentSpec,
+  type PrivatizeExperimentSpec,
+  type SpecIssue,
+  type TrainingSpec,
+} from '../experiments/schema';
 import { decodeShareHash, encodeShareLink, isShareHash, ShareLinkError } from '../experiments/shareLink';
 import { SpecError } from '../experiments/specError';
-import { describeField } from '../experiments/specFields';
+import { describeField, setAt, type FieldNode } from '../experiments/specFields';
 import { expandSweep, runCount } from '../experiments/sweep';
+import { DEMO_COMPARE_SPEC, DEMO_TRAIN_SPEC } from '../experiments/trainingDefaults';
+import { compareCells, loadTrainingData } from '../experiments/trainingExperiment';
+import { PRIVATISED_CONDITIONS } from '../experiments/trainingSchema';
 import { fetchJson } from '../model/fetchWithProgress';
+import { checkpointKey, idbCheckpointStore, memoryCheckpointStore, pruneCheckpoints, type CheckpointStore } from '../storage/checkpointStore';
 import { asImported, ImportError, parseRunsJson, runsToCsv, runsToJson } from '../storage/exportRuns';
 import { idbBackend } from '../storage/idbBackend';
 import { recoverInterrupted, RunQueue, type CurrentRun, type EngineLease } from '../storage/runQueue';
@@ -27,6 +44,7 @@ import { exportFileName, saveBlob } from './plotExport';
 import { DEFAULT_QUERY, parseTags, type RunsQuery } from './runsTable';
 
 export type View = 'explorer' | 'experiments' | 'runs';
+export type ExperimentKind = ExperimentSpec['kind'];
 export type RunsView = { kind: 'table' } | { kind: 'detail'; id: string } | { kind: 'compare' } | { kind: 'tradeoff' };
 
 const assetBase = `${import.meta.env.BASE_URL}generated/`;
@@ -44,10 +62,25 @@ const DEFAULT_SPEC = {
   attacks: { bayes: { enabled: false } },
 };
 
-/** The default experiment with every default filled in, so the form shows each value. */
-export const defaultDraft = (): Record<string, unknown> => ({ ...parseExperimentSpec(DEFAULT_SPEC) });
+const DEFAULT_SPECS: Record<ExperimentKind, unknown> = { privatize: DEFAULT_SPEC, train: DEMO_TRAIN_SPEC, compare: DEMO_COMPARE_SPEC };
 
-export const SPEC_FIELDS = describeField(privatizeExperimentSchema);
+/** The default experiment of a kind with every default filled in, so the form shows each value. */
+export const defaultDraft = (kind: ExperimentKind = 'privatize'): Record<string, unknown> => ({ ...parseExperimentSpec(DEFAULT_SPECS[kind]) });
+
+const SPEC_UNION = describeField(experimentSpecSchema);
+
+/** The builder's form per experiment kind: the options of the schema's union (the kind itself is hidden). */
+export const SPEC_FIELDS_BY_KIND: Record<ExperimentKind, FieldNode & { type: 'object' }> = (() => {
+  if (SPEC_UNION.type !== 'union') throw new TypeError('the experiment schema is expected to be a union of kinds');
+  return Object.fromEntries(SPEC_UNION.options.map((o) => [o.value, o.node])) as Record<ExperimentKind, FieldNode & { type: 'object' }>;
+})();
+
+/** The privatize form (kept for the existing callers and tests). */
+export const SPEC_FIELDS = SPEC_FIELDS_BY_KIND.privatize;
+
+export const EXPERIMENT_KINDS: readonly ExperimentKind[] = ['privatize', 'train', 'compare'];
+
+const kindOf = (draft: Record<string, unknown>): ExperimentKind => (EXPERIMENT_KINDS.includes(draft.kind as ExperimentKind) ? (draft.kind as ExperimentKind) : 'privatize');
 
 const UNDO_SECONDS = 20;
 
@@ -74,8 +107,10 @@ export class Workspace {
   shareLink = $state('');
   shareCopied = $state(false);
   shareProblem = $state<string | null>(null);
-  /** Contents of corpus files chosen in this tab, by name (never stored, never in links). */
+  /** Contents of corpus and data files chosen in this tab, by name (never stored, never in links). */
   sessionFiles = $state.raw<ReadonlyMap<string, string>>(new Map());
+  /** The builder's drafts of the other kinds, kept while switching kinds. */
+  #otherDrafts = new Map<ExperimentKind, Record<string, unknown>>();
 
   // ── runs table ──
   query = $state<RunsQuery>({ ...DEFAULT_QUERY });
@@ -87,15 +122,25 @@ export class Workspace {
   readonly #backend: () => KeyValueBackend;
   #store: RunStore | null = null;
   #queue: RunQueue | null = null;
+  #checkpoints: CheckpointStore | null = null;
+  #vocabulary: Promise<string[]> | null = null;
   #unsubscribe: (() => void)[] = [];
   #ticker: ReturnType<typeof setInterval> | undefined;
   #undoTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set when IndexedDB could not be opened and runs live in memory only. */
   #fallbackProblem: Error | null = null;
 
-  constructor(explorer: Explorer, backend: () => KeyValueBackend = () => idbBackend()) {
+  readonly #checkpointBackend: () => CheckpointStore;
+
+  constructor(explorer: Explorer, backend: () => KeyValueBackend = () => idbBackend(), checkpoints: () => CheckpointStore = () => idbCheckpointStore()) {
     this.explorer = explorer;
     this.#backend = backend;
+    this.#checkpointBackend = checkpoints;
+  }
+
+  /** The kind of experiment the builder shows. */
+  get kind(): ExperimentKind {
+    return kindOf(this.draft);
   }
 
   /** The draft checked against the schema (every problem with its field path). */
@@ -151,7 +196,9 @@ export class Workspace {
       const { store, unreadable } = opened;
       this.#store = store;
       this.unreadable = unreadable;
+      this.#checkpoints = this.#fallbackProblem ? memoryCheckpointStore() : this.#checkpointBackend();
       const interrupted = await recoverInterrupted(store);
+      void this.#pruneCheckpoints();
       const queued = store.list().filter((r) => r.status === 'queued').length;
       if (interrupted.length > 0 || queued > 0) this.recovered = { interrupted: interrupted.map((r) => r.id), queued };
       this.#queue = new RunQueue(
@@ -159,6 +206,9 @@ export class Workspace {
           store,
           acquire: (spec, isStopped) => this.#acquire(spec, isStopped),
           loadCorpus: (spec) => this.#loadCorpus(spec),
+          loadTrainingData: (spec) => this.#loadTrainingData(spec),
+          checkpoints: this.#checkpoints,
+          tokenText: (ids) => this.#tokenText(ids),
           isInterruption: (e) => (e as { name?: string })?.name === 'GpuError' && /device was lost/i.test(String((e as Error).message)),
         },
         // After a reload the queue waits for the user (see runQueue.ts for why).
@@ -244,6 +294,8 @@ export class Workspace {
         engine: {
           sweepEta: (request, onProgress, onEta) => engine.sweepEta(request, callback(onProgress), callback(onEta)),
           privatizeTexts: (request) => engine.privatizeTexts(request),
+          // The training drivers wrap their own callbacks (experiments/trainingExperiment.ts).
+          trainer: engine,
           cancel: () => engine.cancel(),
         },
         environment: {
@@ -262,18 +314,42 @@ export class Workspace {
     }
   }
 
-  #loadCorpus(spec: ExperimentSpec) {
-    return loadCorpus(
-      spec.corpus,
-      async (path) => {
-        const text = this.sessionFiles.get(path);
-        if (text === undefined) {
-          throw new SpecError(`This experiment reads the file “${path}”, which this tab does not have (files are never stored). Choose it in Experiments → Corpus, then resume the run.`);
-        }
-        return text;
-      },
-      (path) => fetchJson(`${assetBase}${path}`, () => {}),
-    );
+  /** A file chosen in this tab, by the name the spec gives it. */
+  #sessionFile(where: string): (path: string) => Promise<string> {
+    return async (path) => {
+      const text = this.sessionFiles.get(path);
+      if (text === undefined) {
+        throw new SpecError(`This experiment reads the file “${path}”, which this tab does not have (files are never stored). Choose it in Experiments → ${where}, then resume the run.`);
+      }
+      return text;
+    };
+  }
+
+  #loadCorpus(spec: PrivatizeExperimentSpec) {
+    return loadCorpus(spec.corpus, this.#sessionFile('Corpus'), (path) => fetchJson(`${assetBase}${path}`, () => {}));
+  }
+
+  #loadTrainingData(spec: TrainingSpec) {
+    return loadTrainingData(spec, this.#sessionFile('Data'), (path) => fetchJson(`${assetBase}${path}`, () => {}));
+  }
+
+  /** Vocabulary pieces of the bundled model's token ids (the plain tokens of a RAPT run, to read them). */
+  async #tokenText(ids: number[]): Promise<string[]> {
+    this.#vocabulary ??= fetchJson(`${assetBase}models/use-lite/vocab.json`, () => {}).then((v) => (Array.isArray(v) ? v.map((e) => (Array.isArray(e) ? String(e[0]) : '?')) : []));
+    const pieces = await this.#vocabulary.catch((e) => {
+      this.#vocabulary = null;
+      throw e;
+    });
+    return ids.map((id) => (pieces[id] ?? `#${id}`).slice(0, 200));
+  }
+
+  /** Drops checkpoints no stored run needs any more (finished or deleted runs, a closed tab's leftovers). */
+  async #pruneCheckpoints(): Promise<void> {
+    const store = this.#store;
+    const checkpoints = this.#checkpoints;
+    if (!store || !checkpoints) return;
+    const keep = new Set([...store.list(), ...(this.undo?.runs ?? [])].flatMap((r) => (r.checkpoint?.kind === 'train-weights' && r.status !== 'done' ? [r.checkpoint.key] : [])));
+    await pruneCheckpoints(checkpoints, keep).catch(() => {});
   }
 
   // ── navigation ──────────────────────────────────────────────────────────────────────────────────────
@@ -297,9 +373,32 @@ export class Workspace {
   }
 
   resetDraft(): void {
-    this.setDraft(defaultDraft());
+    this.setDraft(defaultDraft(this.kind));
     this.draftOrigin = 'default';
     this.linkError = null;
+  }
+
+  /** Switches the builder to another kind of experiment; each kind keeps its own draft. */
+  setKind(kind: ExperimentKind): void {
+    if (kind === this.kind) return;
+    this.#otherDrafts.set(this.kind, this.draft);
+    this.setDraft(this.#otherDrafts.get(kind) ?? defaultDraft(kind));
+    this.draftOrigin = 'default';
+    this.linkError = null;
+  }
+
+  /** "Train the demo": queues the demo training (bundled model and sentences) and shows its run. */
+  async trainDemo(): Promise<void> {
+    const queue = this.#queue;
+    if (!queue) return;
+    try {
+      const spec = parseExperimentSpec(DEMO_TRAIN_SPEC);
+      const records = await queue.enqueue(expandSweep(spec), spec.name ?? 'demo');
+      this.recovered = null;
+      this.showRuns({ kind: 'detail', id: records[0].id });
+    } catch (e) {
+      this.explorer.reportError(e);
+    }
   }
 
   /** Opens a share link's spec in the builder; nothing runs until the user presses Run. */
@@ -363,14 +462,13 @@ export class Workspace {
     saveBlob(new Blob([`${JSON.stringify(c.spec, null, 2)}\n`], { type: 'application/json' }), exportFileName(c.spec.name || 'experiment', 'json'));
   }
 
-  /** A corpus file for this tab: its text is kept in memory and the spec names it. */
-  async chooseCorpusFile(file: File): Promise<void> {
+  /** A corpus or data file for this tab: its text is kept in memory and the spec names it at `fieldPath` (e.g. corpus.path, data.train.path). */
+  async chooseFile(fieldPath: string, file: File): Promise<void> {
     try {
       if (file.size > 400 * 2 ** 20) throw new SpecError(`${file.name} is too large (${(file.size / 2 ** 20).toFixed(0)} MB).`);
       const text = await file.text();
       this.sessionFiles = new Map([...this.sessionFiles, [file.name, text]]);
-      const corpus = { ...((this.draft.corpus as Record<string, unknown> | undefined) ?? {}), kind: 'file', path: file.name };
-      this.setDraft({ ...this.draft, corpus });
+      this.setDraft(setAt(this.draft, fieldPath, file.name));
     } catch (e) {
       this.explorer.reportError(e);
     }
@@ -403,12 +501,16 @@ export class Workspace {
     }
   }
 
-  /** "3 runs × 3 η values" for the Run button. */
+  /** "3 runs × 3 η values", "1 run: rapt at η 20", "1 run: 8 trainings" for the Run button. */
   get plannedSummary(): string {
     const c = this.checked;
     if (!c.ok) return '';
-    const runs = runCount(c.spec);
-    return `${runs} run${runs === 1 ? '' : 's'} × ${c.spec.etas.length} η value${c.spec.etas.length === 1 ? '' : 's'}`;
+    const spec = c.spec;
+    const runs = runCount(spec);
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    if (spec.kind === 'privatize') return `${plural(runs, 'run')} × ${plural(spec.etas.length, 'η value')}`;
+    if (spec.kind === 'train') return `${plural(runs, 'run')}: ${spec.condition}${PRIVATISED_CONDITIONS.includes(spec.condition) ? ` at η ${spec.eta}` : ' (clean text)'}, ${plural(spec.training.epochs, 'epoch')}`;
+    return `1 run: ${plural(compareCells(spec).length, 'training')} (conditions × η × seeds)`;
   }
 
   // ── queue ───────────────────────────────────────────────────────────────────────────────────────────
@@ -490,7 +592,7 @@ export class Workspace {
     if (this.runsView.kind === 'detail' && ids.includes(this.runsView.id)) this.runsView = { kind: 'table' };
     this.undo = { runs: removed, message: `Deleted ${removed.length} run${removed.length === 1 ? '' : 's'}.` };
     clearTimeout(this.#undoTimer);
-    this.#undoTimer = setTimeout(() => (this.undo = null), UNDO_SECONDS * 1000);
+    this.#undoTimer = setTimeout(() => this.dismissUndo(), UNDO_SECONDS * 1000);
   }
 
   async undoDelete(): Promise<void> {
@@ -503,7 +605,11 @@ export class Workspace {
   }
 
   dismissUndo(): void {
+    const gone = this.undo?.runs ?? [];
     this.undo = null;
+    // Deleted for good: their training checkpoints go too.
+    const keys = gone.filter((r) => r.spec.kind === 'train').map((r) => (r.checkpoint?.kind === 'train-weights' ? r.checkpoint.key : checkpointKey(r.id)));
+    if (keys.length) void this.#checkpoints?.delete(keys).catch(() => {});
   }
 
   // ── files ───────────────────────────────────────────────────────────────────────────────────────────

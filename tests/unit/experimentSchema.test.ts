@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseExperimentSpec, SpecError } from '../../src/experiments/schema';
+import { parseExperimentSpec as parseAnySpec, SpecError, type PrivatizeExperimentSpec } from '../../src/experiments/schema';
 import { sampleSentences } from '../../src/experiments/privatizeExperiment';
+
+/** These cases are privatize specs: the parsed spec is narrowed to that kind. */
+const parseExperimentSpec = (raw: unknown) => parseAnySpec(raw) as PrivatizeExperimentSpec;
 
 const minimal = { schemaVersion: 2, kind: 'privatize', corpus: { kind: 'bundled' }, etas: [10, 100], seeds: [7] };
 

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { CorpusTexts } from '../../src/experiments/privatizeExperiment';
+import type { PrivatizeExperimentSpec } from '../../src/experiments/schema';
 import { recoverInterrupted, RunQueue, secondsLeft } from '../../src/storage/runQueue';
 import { memoryBackend, RunStore } from '../../src/storage/runStore';
-import { FakeEngine, fakeStats, lease, plannedRuns, spec } from './runFixtures';
+import { FakeEngine, fakeStats, lease, plannedRuns, privatizeRun, spec } from './runFixtures';
 
-const corpus = async (s: { corpus: { kind: string; texts?: string[] } }): Promise<CorpusTexts> => ({ name: 'inline texts', texts: s.corpus.texts ?? [], badRows: [] });
+const corpus = async (s: PrivatizeExperimentSpec): Promise<CorpusTexts> => ({ name: 'inline texts', texts: s.corpus.kind === 'inline' ? s.corpus.texts : [], badRows: [] });
 
 async function setup(engine = new FakeEngine(), backend = memoryBackend(), options: { paused?: boolean } = {}) {
   const { store } = await RunStore.open(backend);
@@ -20,7 +21,7 @@ describe('run queue', () => {
     const { store, queue } = await setup();
     const [queued] = await queue.enqueue(plannedRuns(spec()), 'tiny');
     await queue.idle();
-    const run = store.get(queued.id)!;
+    const run = privatizeRun(store.get(queued.id));
     expect(run.status).toBe('done');
     expect(run.results.statistics.map((s) => s.eta)).toEqual([5, 50, 500]);
     expect(run.history.map((h) => h.metrics.eta)).toEqual([5, 50, 500]);
@@ -57,7 +58,7 @@ describe('run queue', () => {
     const second = await setup(new FakeEngine(), backend, { paused: true });
     const interrupted = await recoverInterrupted(second.store);
     expect(interrupted.map((r) => r.id)).toEqual([queued.id]);
-    const stored = second.store.get(queued.id)!;
+    const stored = privatizeRun(second.store.get(queued.id));
     expect(stored.status).toBe('interrupted');
     expect(stored.interruptions).toBe(1);
     expect(stored.history).toHaveLength(1);
@@ -66,7 +67,7 @@ describe('run queue', () => {
     await second.queue.resume([queued.id]);
     await second.queue.idle();
     expect(second.engine.requests).toEqual([expect.objectContaining({ etas: [50, 500], seed: 7 })]);
-    const done = second.store.get(queued.id)!;
+    const done = privatizeRun(second.store.get(queued.id));
     expect(done.status).toBe('done');
     expect(done.results.statistics).toEqual([5, 50, 500].map((eta) => fakeStats(7, eta)));
     expect(done.history.map((h) => h.step)).toEqual([0, 1, 2]);
@@ -94,7 +95,7 @@ describe('run queue', () => {
     expect(store.get(b.id)!.status).toBe('cancelled');
     await queue.cancel([a.id]);
     await queue.idle();
-    const cancelled = store.get(a.id)!;
+    const cancelled = privatizeRun(store.get(a.id));
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.results.statistics).toHaveLength(1);
     expect(engine.requests).toHaveLength(1);
@@ -125,7 +126,7 @@ describe('run queue', () => {
     await engine.reached;
     await queue.interruptCurrent('another model was loaded');
     expect(store.get(a.id)).toMatchObject({ status: 'interrupted', failure: { message: 'another model was loaded' } });
-    expect(store.get(a.id)!.results.statistics).toHaveLength(2);
+    expect(privatizeRun(store.get(a.id)).results.statistics).toHaveLength(2);
     expect(store.get(b.id)!.status).toBe('queued');
     expect(queue.paused).toBe(true);
   });

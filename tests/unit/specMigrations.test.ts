@@ -1,6 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseExperimentSpec, SCHEMA_VERSION, SpecError } from '../../src/experiments/schema';
+import { parseExperimentSpec as parseAnySpec, SCHEMA_VERSION, SpecError, type PrivatizeExperimentSpec } from '../../src/experiments/schema';
+
+/** Every spec here is a privatize spec (the only kind version 1 had): narrowed to it. */
+const parseExperimentSpec = (raw: unknown) => parseAnySpec(raw) as PrivatizeExperimentSpec;
 
 const examples = new URL('../../examples/', import.meta.url);
 

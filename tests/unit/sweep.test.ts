@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseExperimentSpec } from '../../src/experiments/schema';
 import { canonicalJson, conditionHash, specHash } from '../../src/experiments/specHash';
-import { expandSweep, MAX_RUNS_PER_SWEEP, runCount, singleSeed } from '../../src/experiments/sweep';
+import type { PrivatizeExperimentSpec } from '../../src/experiments/schema';
+import { expandSweep as expandAny, MAX_RUNS_PER_SWEEP, runCount, singleSeed } from '../../src/experiments/sweep';
 import { spec } from './runFixtures';
+
+/** The specs here are privatize specs, and so are their runs'. */
+const expandSweep = (s: PrivatizeExperimentSpec) => expandAny(s).map((r) => ({ ...r, spec: r.spec as PrivatizeExperimentSpec }));
 
 describe('sweep expansion', () => {
   it('3 η × 2 seeds: two runs, each with all three η values and one seed', () => {

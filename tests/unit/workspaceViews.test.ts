@@ -3,7 +3,7 @@ import { privatizeSummary } from '../../src/experiments/privatizeMetrics';
 import { conditionHash, specHash } from '../../src/experiments/specHash';
 import { expandSweep } from '../../src/experiments/sweep';
 import { describeField } from '../../src/experiments/specFields';
-import { privatizeExperimentSchema } from '../../src/experiments/schema';
+import { privatizeExperimentSchema, type PrivatizeExperimentSpec } from '../../src/experiments/schema';
 import { newRunRecord, type RunRecord } from '../../src/storage/runRecord';
 import { filterRuns, nextSort, parseTags, queryRuns, DEFAULT_QUERY } from '../../src/ui/runsTable';
 import { specDiff, summaryRows } from '../../src/ui/specDiff';
@@ -16,7 +16,7 @@ async function sweepRuns(over: Record<string, unknown>): Promise<RunRecord[]> {
   const s = spec(over);
   return Promise.all(
     expandSweep(s).map(async (p, i) => {
-      const statistics = p.spec.etas.map((eta) => fakeStats(p.seed + (p.condition ? Number(p.condition.value) * 100 : 0), eta));
+      const statistics = (p.spec as PrivatizeExperimentSpec).etas.map((eta) => fakeStats(p.seed + (p.condition ? Number(p.condition.value) * 100 : 0), eta));
       return {
         ...newRunRecord({ id: `run-s${i}`, name: p.label, spec: p.spec, specHash: await specHash(p.spec), conditionHash: await conditionHash(p.spec), seed: p.seed, sweep: { id: 'sweep-1', label: 'tiny', index: i, total: 2, condition: p.condition }, queuePosition: i, now: `2025-01-0${i + 1}T00:00:00.000Z` }),
         status: 'done' as const,

@@ -8,10 +8,10 @@
 // jax-js moves arrays into the ops that take them (reference counting): a value used again is passed as
 // `x.ref`. The jitted functions receive the frozen weights by argument (`tree.ref(frozen)` each call, so
 // they survive it); the trainables and moments are consumed by the step and replaced by its outputs.
-// AdamW's lr and bias corrections change every step, so they are a small array argument, not constants
-// (a JS number argument would be a compile-time constant and recompile each step).
+// AdamW's learning rates and bias corrections change every step, so they travel in a small array argument
+// rather than as JS numbers captured at trace time (which would be baked into the compiled step).
 
-import type { Array as JaxArray, JsTreeDef } from '@jax-js/jax';
+import type { Array as JaxArray } from '@jax-js/jax';
 import type { UseLiteWeights } from '../../model/useLite/useLiteWeights';
 import { useLiteTimingTable } from '../../model/useLite/useLiteWeights';
 import type { Jax } from '../peers';
@@ -186,43 +186,53 @@ export function createJaxTrainStep(jax: Jax, { opts, weights: w, init }: JaxTrai
   });
 
   const a = opts.adamW;
-  /** hyper = [lr, 1 − β1^t, 1 − β2^t]. */
+  const clipOn = a.maxGradNorm > 0;
+  /**
+   * One leaf of AdamW (all arguments consumed): returns [p', m', v'].
+   *   g ← g·clip;  m' = β1·m + (1 − β1)·g;  v' = β2·v + (1 − β2)·g²;
+   *   p' = p − lr·((m'/bc1)/(√(v'/bc2) + eps) + wd·p)
+   */
+  const adamLeaf = (p: JaxArray, g: JaxArray, m0: JaxArray, v0: JaxArray, clip: JaxArray, lr: JaxArray, bc1: JaxArray, bc2: JaxArray, wd: number) => {
+    const gc = g.mul(clip);
+    const m1 = m0.mul(a.beta1).add(gc.ref.mul(1 - a.beta1));
+    const v1 = v0.mul(a.beta2).add(np.square(gc).mul(1 - a.beta2));
+    const adam = m1.ref.div(bc1).div(np.sqrt(v1.ref.div(bc2)).add(a.eps));
+    const step = wd > 0 ? adam.add(p.ref.mul(wd)) : adam;
+    return [p.sub(step.mul(lr)), m1, v1] as const;
+  };
+
+  /** hyper = [lr (heads), promptLr, 1 − β1^t, 1 − β2^t]. */
   const stepFn = jax.jit((t: Train, mom: { m: Train; v: Train }, f: Frozen, b: Batch, hyper: JaxArray) => {
     const [[loss, aux], grads] = valueAndGrad(jax.tree.ref(t), f, b);
     loss.dispose();
     const gLeaves = jax.tree.leaves(grads) as JaxArray[];
-    const sumSq = gLeaves.map((g) => np.square(g.ref).sum()).reduce((s, x) => s.add(x));
-    // min(1, maxNorm / ‖g‖), with ‖g‖ = 0 giving 1.
-    const clip = np.minimum(np.reciprocal(np.sqrt(sumSq).mul(1 / a.maxGradNorm)), 1);
-    const lr = hyper.ref.slice(0);
-    const bc1 = hyper.ref.slice(1);
-    const bc2 = hyper.slice(2);
-    const [pLeaves, def] = jax.tree.flatten(t) as [JaxArray[], JsTreeDef];
-    const mLeaves = jax.tree.leaves(mom.m) as JaxArray[];
-    const vLeaves = jax.tree.leaves(mom.v) as JaxArray[];
-    const newP: JaxArray[] = [];
-    const newM: JaxArray[] = [];
-    const newV: JaxArray[] = [];
-    pLeaves.forEach((p, i) => {
-      const g = gLeaves[i].mul(clip.ref);
-      const m1 = mLeaves[i].mul(a.beta1).add(g.ref.mul(1 - a.beta1));
-      const v1 = vLeaves[i].mul(a.beta2).add(np.square(g).mul(1 - a.beta2));
-      const update = m1.ref.div(bc1.ref).div(np.sqrt(v1.ref.div(bc2.ref)).add(a.eps));
-      const decayed = p.mul(lr.ref.mul(-a.weightDecay).add(1));
-      newP.push(decayed.sub(update.mul(lr.ref)));
-      newM.push(m1);
-      newV.push(v1);
+    let clip: JaxArray;
+    if (clipOn) {
+      // min(1, maxNorm / (‖g‖ + 1e-6)), ‖g‖ over every trainable together.
+      const sumSq = gLeaves.map((g) => np.square(g.ref).sum()).reduce((acc, x) => acc.add(x));
+      clip = np.minimum(np.reciprocal(np.sqrt(sumSq).add(1e-6)).mul(a.maxGradNorm), 1);
+    } else clip = np.ones([]);
+    const lrHeads = hyper.ref.slice(0);
+    const lrPrompt = hyper.ref.slice(1);
+    const bc1 = hyper.ref.slice(2);
+    const bc2 = hyper.slice(3);
+    const leaf = (p: JaxArray, g: JaxArray, m0: JaxArray, v0: JaxArray, lr: JaxArray, wd: number) =>
+      adamLeaf(p, g, m0, v0, clip.ref, lr, bc1.ref, bc2.ref, wd);
+    const prompt = leaf(t.prompt, grads.prompt, mom.m.prompt, mom.v.prompt, lrPrompt, a.weightDecay);
+    const taskW = leaf(t.taskW, grads.taskW, mom.m.taskW, mom.v.taskW, lrHeads.ref, a.weightDecay);
+    const taskB = leaf(t.taskB, grads.taskB, mom.m.taskB, mom.v.taskB, lrHeads.ref, 0);
+    const rec = t.rec.map((r, i) => ({
+      w2: leaf(r.w2, grads.rec[i].w2, mom.m.rec[i].w2, mom.v.rec[i].w2, lrHeads.ref, a.weightDecay),
+      w1: leaf(r.w1, grads.rec[i].w1, mom.m.rec[i].w1, mom.v.rec[i].w1, lrHeads.ref, a.weightDecay),
+    }));
+    for (const x of [clip, lrHeads, bc1, bc2]) x.dispose();
+    const pick = (k: 0 | 1 | 2): Train => ({
+      prompt: prompt[k],
+      taskW: taskW[k],
+      taskB: taskB[k],
+      rec: rec.map((r) => ({ w2: r.w2[k], w1: r.w1[k] })),
     });
-    clip.dispose();
-    lr.dispose();
-    bc1.dispose();
-    bc2.dispose();
-    return {
-      train: jax.tree.unflatten(def, newP) as Train,
-      moments: { m: jax.tree.unflatten(def, newM) as Train, v: jax.tree.unflatten(def, newV) as Train },
-      lossTask: aux[0],
-      lossRec: aux[1],
-    };
+    return { train: pick(0), moments: { m: pick(1), v: pick(2) }, lossTask: aux[0], lossRec: aux[1] };
   });
 
   const batchArrays = (batch: TrainBatch): Batch => {
@@ -250,13 +260,14 @@ export function createJaxTrainStep(jax: Jax, { opts, weights: w, init }: JaxTrai
   };
 
   return {
-    name: 'jax-js (jit, webgpu)',
+    name: 'jax-js (jit + valueAndGrad, webgpu)',
+    adjustments: [],
     get steps() {
       return steps;
     },
-    async step(batch) {
+    async step(batch, rates = {}) {
       steps++;
-      const hyper = np.array(new Float32Array([a.lr, 1 - a.beta1 ** steps, 1 - a.beta2 ** steps]), { shape: [3] });
+      const hyper = np.array(new Float32Array([rates.lr ?? a.lr, rates.promptLr ?? a.promptLr, 1 - a.beta1 ** steps, 1 - a.beta2 ** steps]), { shape: [4] });
       const out = stepFn(train, moments, jax.tree.ref(frozen), batchArrays(batch), hyper);
       train = out.train;
       moments = out.moments;

@@ -7,6 +7,11 @@
 // Use it with the TF.js instance from openTf() (peers.ts): that backend keeps CPU copies of integer and
 // small tensors, because a synchronous GPU readback crashes WebGPU under headless Chromium; this step reads
 // its losses and parameters only asynchronously (data()).
+//
+// One adjustment of its own (SPLIT_K_NOTE, listed in `adjustments`): TF.js's split-K matmul gives wrong
+// results on SwiftShader, so the step runs with the flag that keeps TF.js off it. It only ever matters for
+// small reconstruction batches (B·m ≤ 64); at the benchmark's shapes TF.js picks the same programs as
+// without the flag.
 
 import type { UseLiteWeights } from '../../model/useLite/useLiteWeights';
 import { useLiteTimingTable } from '../../model/useLite/useLiteWeights';
@@ -21,6 +26,8 @@ import {
   type Trainables,
   type TrainStepOptions,
   type TrainStepPeer,
+  type TrainableName,
+  adamWFor,
 } from './trainStepSetup';
 
 type Tensor = import('@tensorflow/tfjs').Tensor;
@@ -44,6 +51,13 @@ interface LayerTensors {
 
 const LN_EPS = 1e-6;
 
+const THRESHOLD_FLAG = 'WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL';
+const SPLIT_K_NOTE =
+  `${THRESHOLD_FLAG} = 1 during the step: TF.js's split-K matmul (its choice for outputs of ≤ 8 32×32 tiles with ` +
+  'K ≥ 2000 — here the reconstruction-head gradient dlogits·W1ᵀ [B·m, T]·[T, c] when B·m ≤ 64 at c = 128) returns ' +
+  'wrong sums on SwiftShader (max error 1.3 on values of magnitude 1.5 for 32×8000·(128×8000)ᵀ, with or without the ' +
+  "peers.ts adjustments); at B·m > 64 (the benchmark's 16×8 = 128) TF.js picks its packed matmul either way";
+
 export interface TfTrainStepOptions {
   opts: TrainStepOptions;
   weights: UseLiteWeights;
@@ -56,6 +70,22 @@ export function createTfTrainStep(tf: Tf, { opts, weights: w, init }: TfTrainSte
   const rapt = m > 0;
   if (rapt !== (init.rec !== null)) throw new Error('the reconstruction head is needed exactly when plainTokens > 0');
   const shapes = trainableShapes(opts);
+
+  /**
+   * Runs fn (synchronous TF.js work) with the matmul threshold at 1, so TF.js never picks its split-K
+   * program (SPLIT_K_NOTE), and restores the flag's previous value. Every TF.js op chooses its program when
+   * it is called, so the setting covers exactly the ops fn issues, gradients included.
+   */
+  const withoutSplitK = <T>(fn: () => T): T => {
+    const env = tf.env();
+    const previous = env.getNumber(THRESHOLD_FLAG);
+    env.set(THRESHOLD_FLAG, 1);
+    try {
+      return fn();
+    } finally {
+      env.set(THRESHOLD_FLAG, previous);
+    }
+  };
 
   const embeddings = tf.tensor2d(w.embeddings, [w.vocabSize, w.embeddingDim]);
   const timing = tf.tensor2d(useLiteTimingTable(w), [w.maxPositions, w.embeddingDim]);
@@ -88,6 +118,7 @@ export function createTfTrainStep(tf: Tf, { opts, weights: w, init }: TfTrainSte
     recW1: init.rec ? variable(init.rec.w1, shapes.recW1) : null,
   };
   const varList: Variable[] = [vars.prompt, vars.taskW, vars.taskB, ...(vars.recW2 && vars.recW1 ? [vars.recW2, vars.recW1] : [])];
+  const varNames: TrainableName[] = ['prompt', 'taskWeight', 'taskBias', 'recW2', 'recW1'];
   const zerosLike = (v: Variable) => tf.variable(tf.zeros(v.shape), false);
   const moments = varList.map((v) => ({ m: zerosLike(v), v: zerosLike(v) }));
   let steps = 0;
@@ -190,32 +221,38 @@ export function createTfTrainStep(tf: Tf, { opts, weights: w, init }: TfTrainSte
 
   return {
     name: `TF.js ${tf.version.tfjs} (${tf.getBackend()}, variableGrads)`,
+    adjustments: [SPLIT_K_NOTE],
     get steps() {
       return steps;
     },
-    async step(batch) {
+    async step(batch, rates = {}) {
       steps++;
       const bc1 = 1 - a.beta1 ** steps;
       const bc2 = 1 - a.beta2 ** steps;
-      const [lossTask, lossRec] = tf.tidy(() => {
-        const { lossTask, lossRec, grads } = lossesAndGrads(batch);
-        const norm = tf.sqrt(tf.addN(grads.map((g) => g.square().sum())));
-        // min(1, maxNorm / ‖g‖); ‖g‖ = 0 gives +inf → 1.
-        const clip = tf.minimum(tf.scalar(a.maxGradNorm).div(norm), 1);
-        varList.forEach((p, i) => {
-          const g = grads[i].mul(clip);
-          const { m: mv, v: vv } = moments[i];
-          mv.assign(mv.mul(a.beta1).add(g.mul(1 - a.beta1)));
-          vv.assign(vv.mul(a.beta2).add(g.square().mul(1 - a.beta2)));
-          const update = mv.div(bc1).div(vv.div(bc2).sqrt().add(a.eps));
-          p.assign(p.mul(1 - a.lr * a.weightDecay).sub(update.mul(a.lr)));
-        });
-        return [lossTask, lossRec];
-      });
+      const o = { ...a, ...rates };
+      const [lossTask, lossRec] = withoutSplitK(() =>
+        tf.tidy(() => {
+          const { lossTask, lossRec, grads } = lossesAndGrads(batch);
+          // min(1, maxNorm / (‖g‖ + 1e-6)), ‖g‖ over every trainable together.
+          const clip =
+            a.maxGradNorm > 0 ? tf.minimum(tf.div(a.maxGradNorm, tf.sqrt(tf.addN(grads.map((g) => g.square().sum()))).add(1e-6)), 1) : tf.scalar(1);
+          varList.forEach((p, i) => {
+            const { lr, weightDecay } = adamWFor(varNames[i], o);
+            const g = grads[i].mul(clip);
+            const { m: mv, v: vv } = moments[i];
+            mv.assign(mv.mul(a.beta1).add(g.mul(1 - a.beta1)));
+            vv.assign(vv.mul(a.beta2).add(g.square().mul(1 - a.beta2)));
+            let update = mv.div(bc1).div(vv.div(bc2).sqrt().add(a.eps));
+            if (weightDecay > 0) update = update.add(p.mul(weightDecay));
+            p.assign(p.sub(update.mul(lr)));
+          });
+          return [lossTask, lossRec];
+        }),
+      );
       return { lossTask: await scalarOf(lossTask), lossRec: await scalarOf(lossRec) };
     },
     async lossAndGrads(batch) {
-      const { lossTask, lossRec, grads } = lossesAndGrads(batch);
+      const { lossTask, lossRec, grads } = withoutSplitK(() => lossesAndGrads(batch));
       const arrays = await readAll(grads);
       tf.dispose(grads);
       const result: LossAndGrads = { lossTask: await scalarOf(lossTask), lossRec: await scalarOf(lossRec), grads: asTrainables(arrays) };

@@ -13,7 +13,8 @@
 //   reconstruction head (m > 0): g = final states at rows N..N+m−1, logits = (g·W2)·W1 (W2 [512, c],
 //     W1 [c, T], no bias), loss_rec = mean over B·m of cross-entropy against the plain targets;
 //   loss = loss_task + λ·loss_rec; gradients w.r.t. P, Wc, bc, W2, W1 only (the encoder is frozen);
-//   update: global-norm clip, then AdamW (decoupled weight decay on every trainable tensor).
+//   update: global-norm clip, then AdamW (decoupled weight decay except on bc; the prompt has its own lr) —
+//   the same update as our trainer (src/training/useLiteTrainer.ts, shaders/training/adamW.wgsl).
 
 import type { UseLiteWeights } from '../../model/useLite/useLiteWeights';
 
@@ -24,17 +25,36 @@ export const USE_HIDDEN = 512;
 export const KEY_PADDING_BIAS = -1e9;
 
 export interface AdamWOptions {
+  /** Learning rate of the heads (Wc, bc, W2, W1). */
   lr: number;
+  /** Learning rate of the soft prompt P (prompt tuning uses far larger steps than the heads). */
+  promptLr: number;
   beta1: number;
   beta2: number;
   eps: number;
-  /** Decoupled: p ← p − lr·(wd·p + m̂/(√v̂ + eps)), applied to every trainable tensor. */
+  /**
+   * Decoupled: p ← p − lr·(wd·p + m̂/(√v̂ + eps)) on P, Wc, W2 and W1; none on the bias bc (as our
+   * trainer, src/training/useLiteTrainer.ts).
+   */
   weightDecay: number;
-  /** Gradients are scaled by min(1, maxGradNorm / ‖g‖) (‖g‖ over all trainables together) before AdamW. */
+  /**
+   * Gradients are scaled by min(1, maxGradNorm / (‖g‖ + 1e-6)) (‖g‖ over all trainables together,
+   * PyTorch's clip_grad_norm_ and our globalNorm.wgsl) before AdamW; ≤ 0 disables clipping.
+   */
   maxGradNorm: number;
 }
 
-export const DEFAULT_ADAMW: AdamWOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
+export const DEFAULT_ADAMW: AdamWOptions = { lr: 1e-3, promptLr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
+
+/** The learning rate and weight decay a trainable gets. */
+export function adamWFor(name: TrainableName, a: AdamWOptions): { lr: number; weightDecay: number } {
+  return { lr: name === 'prompt' ? a.promptLr : a.lr, weightDecay: name === 'taskBias' ? 0 : a.weightDecay };
+}
+
+/** min(1, maxNorm / (norm + 1e-6)), or 1 when clipping is off. */
+export function clipScaleOf(norm: number, maxGradNorm: number): number {
+  return maxGradNorm > 0 ? Math.min(1, maxGradNorm / (norm + 1e-6)) : 1;
+}
 
 export interface TrainStepOptions {
   /** N soft-prompt rows. */
@@ -51,7 +71,10 @@ export interface TrainStepOptions {
   adamW: AdamWOptions;
 }
 
-export function trainStepOptions(o: Partial<TrainStepOptions> & Pick<TrainStepOptions, 'promptTokens' | 'plainTokens'>): TrainStepOptions {
+/** Options with defaults: 2 classes, T = 8000, c = 128, λ = 1, DEFAULT_ADAMW for what `adamW` leaves out. */
+export function trainStepOptions(
+  o: Partial<Omit<TrainStepOptions, 'adamW'>> & Pick<TrainStepOptions, 'promptTokens' | 'plainTokens'> & { adamW?: Partial<AdamWOptions> },
+): TrainStepOptions {
   return { classes: 2, reconVocab: 8000, reconRank: 128, lambda: 1, ...o, adamW: { ...DEFAULT_ADAMW, ...o.adamW } };
 }
 
@@ -223,11 +246,19 @@ export interface LossAndGrads extends StepLosses {
   grads: Trainables;
 }
 
+/** This step's learning rates (a schedule); the options' lr and promptLr where absent. */
+export interface StepRates {
+  lr?: number;
+  promptLr?: number;
+}
+
 /** A training-step peer: one instance per (options, initial trainables); the encoder weights stay frozen. */
 export interface TrainStepPeer {
   readonly name: string;
+  /** Anything the peer does differently from the plain library call, for the benchmark's notes. */
+  readonly adjustments: string[];
   /** Forward + backward + clip + AdamW update; resolves once the losses are read back. */
-  step(batch: TrainBatch): Promise<StepLosses>;
+  step(batch: TrainBatch, rates?: StepRates): Promise<StepLosses>;
   /** Forward + backward only (for checks): losses and unclipped gradients, trainables unchanged. */
   lossAndGrads(batch: TrainBatch): Promise<LossAndGrads>;
   /** The current trainables, read back. */
@@ -237,21 +268,28 @@ export interface TrainStepPeer {
   dispose(): void;
 }
 
-/** f64 reference of one clipped AdamW step (step number t ≥ 1, moments m, v updated in place). */
+/**
+ * f64 reference of one clipped AdamW step (step number t ≥ 1) on the trainables in trainableList order;
+ * params and the moments m, v are updated in place. `rates` overrides the options' learning rates (a
+ * schedule), as the peers' step() does.
+ */
 export function adamWReference(
-  params: Float64Array[],
+  named: [TrainableName, Float64Array][],
   grads: ArrayLike<number>[],
   moments: { m: Float64Array[]; v: Float64Array[] },
   t: number,
   a: AdamWOptions,
+  rates: StepRates = {},
 ): { gradNorm: number; clipScale: number } {
   let sq = 0;
   for (const g of grads) for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
   const gradNorm = Math.sqrt(sq);
-  const clipScale = Math.min(1, a.maxGradNorm / Math.max(gradNorm, 1e-30));
+  const clipScale = clipScaleOf(gradNorm, a.maxGradNorm);
   const bc1 = 1 - a.beta1 ** t;
   const bc2 = 1 - a.beta2 ** t;
-  params.forEach((p, k) => {
+  const o = { ...a, ...rates };
+  named.forEach(([name, p], k) => {
+    const { lr, weightDecay } = adamWFor(name, o);
     const g = grads[k];
     const m = moments.m[k];
     const v = moments.v[k];
@@ -259,7 +297,7 @@ export function adamWReference(
       const gi = g[i] * clipScale;
       m[i] = a.beta1 * m[i] + (1 - a.beta1) * gi;
       v[i] = a.beta2 * v[i] + (1 - a.beta2) * gi * gi;
-      p[i] = p[i] * (1 - a.lr * a.weightDecay) - a.lr * (m[i] / bc1) / (Math.sqrt(v[i] / bc2) + a.eps);
+      p[i] -= lr * (m[i] / bc1 / (Math.sqrt(v[i] / bc2) + a.eps) + weightDecay * p[i]);
     }
   });
   return { gradNorm, clipScale };
