@@ -1,9 +1,11 @@
 // The page behind `npm run bench`: scripts/bench.ts opens bench.html in headless Chromium and calls
-// window.raptBench.run. Three sections, each optional (`--only`):
+// window.raptBench.run. Four sections, each optional (`--only`):
 //   privatize  GPU privatisation through the engine's own GpuRuntime/Privatizer code (wrapped by
 //              TimedRuntime for pass timestamps) next to the TypeScript reference (cases.ts)
 //   matmul     our matmul kernel, jax-js and TF.js's webgpu backend on the same inputs (matmulCases.ts)
 //   forward    encoder forward throughput, ours against the peers (forwardCases.ts)
+//   train      one prompt-tuning / RAPT training step, ours against the same step in jax-js and TF.js
+//              (trainSection.ts)
 // Everything runs on this page's main thread, one case at a time; the peers (peers.ts) open their own
 // devices on the same adapter. Progress goes to the console, which the CLI forwards to stderr.
 
@@ -28,11 +30,12 @@ import {
 import { TimedRuntime } from './gpuTimer';
 import { benchBertForward, benchUseLiteForward } from './forwardCases';
 import { benchMatmulShape } from './matmulCases';
+import { benchTrain } from './trainSection';
 import { peerSummary } from './peers';
 import { benchPlan, tokensNeeded } from './plan';
 import { candidateCount, loadBundledTable, makeBertSizedTable, tableLabel, type BenchTable } from './tables';
 import { yieldToEventLoop } from './timing';
-import type { BenchModelInfo, BenchOptions, BenchOutcome, BenchResults, BenchRow, TablePlan } from './types';
+import type { BenchModelInfo, BenchOptions, BenchOutcome, BenchResults, BenchRow, BenchTrainInfo, TablePlan } from './types';
 
 declare global {
   interface Window {
@@ -101,6 +104,7 @@ async function run(options: BenchOptions = {}): Promise<BenchResults> {
   const tables: BenchResults['tables'] = [];
   const models: BenchModelInfo[] = [];
   const rows: BenchRow[] = [];
+  let train: BenchTrainInfo | undefined;
   log(`sections: ${plan.sections.join(', ')}${plan.quick ? ' (quick)' : ''}`);
   try {
     if (plan.sections.includes('privatize')) {
@@ -126,6 +130,11 @@ async function run(options: BenchOptions = {}): Promise<BenchResults> {
         models.push(result.model);
       }
     }
+    if (plan.sections.includes('train')) {
+      const result = await benchTrain({ runtime, plan: plan.train, log, onRow: (row) => void logRow(row) });
+      rows.push(...result.rows);
+      train = result.info;
+    }
   } finally {
     runtime.destroyTimers();
     opened.device.destroy();
@@ -146,6 +155,7 @@ async function run(options: BenchOptions = {}): Promise<BenchResults> {
     plan,
     tables,
     models,
+    ...(train ? { train } : {}),
     rows,
   };
 }

@@ -26,10 +26,19 @@ export interface KernelTime {
   gpuMs: number;
 }
 
+/** One timed pass (one dispatch while collecting), in dispatch order. */
+export interface PassTime {
+  /** The pipeline's full label: shader path, entry point and override constants (runtime.pipeline's key). */
+  label: string;
+  gpuMs: number;
+}
+
 export interface Collected<T> {
   value: T;
   /** Per kernel, in order of first dispatch; empty without timestamp-query. */
   kernels: KernelTime[];
+  /** Every timed pass in order (what `kernels` sums up); empty without timestamp-query. */
+  passes: PassTime[];
   untimedPasses: number;
 }
 
@@ -151,33 +160,39 @@ export class TimedRuntime extends GpuRuntime {
       passes = this.recording;
       this.recording = null;
     }
-    const kernels = passes.length && this.querySet ? await this.resolve(passes) : [];
-    return { value, kernels, untimedPasses: this.untimed };
+    const timed = passes.length && this.querySet ? await this.resolve(passes) : [];
+    return { value, kernels: byKernel(timed), passes: timed, untimedPasses: this.untimed };
   }
 
-  private async resolve(passes: { label: string }[]): Promise<KernelTime[]> {
+  private async resolve(passes: { label: string }[]): Promise<PassTime[]> {
     const count = 2 * passes.length;
     await this.submit('resolving benchmark timestamps', (enc) => enc.resolveQuerySet(this.querySet!, 0, count, this.resolveBuffer!, 0));
     const ticks = new BigUint64Array(await this.read(this.resolveBuffer!, count * 8));
-    const byKernel = new Map<string, KernelTime>();
-    passes.forEach((p, i) => {
-      const kernel = kernelName(p.label);
+    return passes.map((p, i) => {
       const begin = ticks[2 * i];
       const end = ticks[2 * i + 1];
       // Some implementations report end < begin for very short passes; count those as zero.
-      const ms = end > begin ? Number(end - begin) / 1e6 : 0;
-      const k = byKernel.get(kernel) ?? { kernel, passes: 0, gpuMs: 0 };
-      k.passes++;
-      k.gpuMs += ms;
-      byKernel.set(kernel, k);
+      return { label: p.label, gpuMs: end > begin ? Number(end - begin) / 1e6 : 0 };
     });
-    return [...byKernel.values()];
   }
 
   destroyTimers(): void {
     this.querySet?.destroy();
     this.resolveBuffer?.destroy();
   }
+}
+
+/** Pass times summed per kernel (shader file), in order of first dispatch. */
+function byKernel(passes: readonly PassTime[]): KernelTime[] {
+  const kernels = new Map<string, KernelTime>();
+  for (const p of passes) {
+    const kernel = kernelName(p.label);
+    const k = kernels.get(kernel) ?? { kernel, passes: 0, gpuMs: 0 };
+    k.passes++;
+    k.gpuMs += p.gpuMs;
+    kernels.set(kernel, k);
+  }
+  return [...kernels.values()];
 }
 
 /** "privacy/pairwiseDistances.wgsl#main#{}" → "pairwiseDistances". */

@@ -2,12 +2,28 @@
 // plan takes a few minutes per section there, the quick one about a minute or two each. A faster adapter
 // simply finishes sooner; nothing here depends on measured speed.
 
-import { BENCH_SECTIONS, type BenchPlan, type BenchSection, type MatmulShape } from './types';
+import { caseFlops, TRAIN_STEP_CASES } from './training/trainCases';
+import { BENCH_SECTIONS, type BenchPlan, type BenchSection, type MatmulShape, type TrainPlan } from './types';
 
 const MATMUL_SHAPES: MatmulShape[] = [
   { m: 1024, n: 1024, k: 1024, why: 'square, the usual matmul benchmark' },
   { m: 4096, n: 768, k: 768, why: 'BERT-base width at batch·seq 4096 (the attention-output projection; the FFN pair is 768×3072 and 3072×768)' },
 ];
+
+/** The training case with the fewest FLOPs per step (plain prompt tuning 16×32): the only one --quick runs. */
+export const smallestTrainCase = (): string =>
+  TRAIN_STEP_CASES.reduce((a, b) => (caseFlops(b).total < caseFlops(a).total ? b : a)).name;
+
+/**
+ * Training steps on SwiftShader under load: ours a few seconds per RAPT step, jax-js ~26 s, TF.js ~100 s
+ * (each plus its untimed first step; jax-js's includes tracing and compiling its jit, ~a minute). Full: all
+ * cases, ours 10 awaited steps + 5 queued + 5 forward calls, jax-js 3, TF.js 1 — about 20 minutes in all.
+ * Quick: the smallest case, one timed step each (about 5 minutes, most of it TF.js).
+ */
+export function trainPlan(quick: boolean): TrainPlan {
+  if (quick) return { cases: [smallestTrainCase()], ours: { reps: 1, queued: 2, forward: 1 }, jax: 1, tf: 1 };
+  return { cases: TRAIN_STEP_CASES.map((c) => c.name), ours: { reps: 10, queued: 5, forward: 5 }, jax: 3, tf: 1 };
+}
 
 export function benchPlan(quick: boolean, only?: BenchSection): BenchPlan {
   const sections = only ? [only] : [...BENCH_SECTIONS];
@@ -31,6 +47,7 @@ export function benchPlan(quick: boolean, only?: BenchSection): BenchPlan {
         // BERT-base width with 2 layers instead of 12; ours timed separately from its per-kernel call.
         bert: { layers: 2, ours: 2, jax: 1 },
       },
+      train: trainPlan(true),
     };
   }
   // On SwiftShader one BERT-sized token costs ~40 ms of distance work, so its 1024 batch (~40 s a call)
@@ -73,6 +90,7 @@ export function benchPlan(quick: boolean, only?: BenchSection): BenchPlan {
       useLite: { ours: 3, jax: 2, tf: 1, referenceSentences: 2 },
       bert: { layers: 12, ours: 0, jax: 1 },
     },
+    train: trainPlan(false),
   };
 }
 

@@ -92,6 +92,49 @@ function forwardSection(r: BenchResults, rows: BenchRow[]): string {
   return `${head.join('\n')}\n\n${table}`;
 }
 
+/** A loss with 6 decimals, or — (no value, e.g. loss_rec without a reconstruction head). */
+const lossCell = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(6));
+
+/** A relative difference as 1.2e-7, 0 as 0, none as —. */
+export const relCell = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x === 0 ? '0' : x.toExponential(1));
+
+function trainSection(r: BenchResults, rows: BenchRow[]): string {
+  const t = r.train;
+  const head = [
+    `## train (one step = forward through the frozen encoder, backward to the soft prompt and heads, global-norm clip, AdamW; ` +
+      `batch×S = examples × padded rows: N prompt + m plain + text + padding)`,
+    ...(t
+      ? [
+          `model: ${t.model}`,
+          `cases: ${t.cases.map((c) => `${c.name}: N=${c.promptTokens}, m=${c.plainTokens}${c.plainTokens ? `, T=${c.reconVocab}, c=${c.reconRank}, λ=${c.lambda}` : ''}, ${c.classes} classes`).join('; ')}`,
+          `init: ${t.init}; AdamW ${Object.entries(t.optimizer).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          `timing: ${t.timing}`,
+          `GFLOP/s: ${t.flops} (forward-only row: forward FLOPs only)`,
+        ]
+      : []),
+    `losses: the first step's mean task and reconstruction cross-entropy (batch 0, identical initial parameters); ` +
+      `max rel Δ vs ours = max over (task, rec) of |loss − ours| / |ours|`,
+    `load: the host's 1-min load average during the timed steps (the benchmark alone keeps it near the core count)`,
+  ];
+  const examplesPerSecond = (row: BenchRow) => (row.timing ? formatNumber((row.batch * 1000) / row.timing.medianMs) : '—');
+  const table = formatTable(
+    ['case', 'implementation', 'median ms', 'examples/s', 'GFLOP/s', 'loss task', 'loss rec', 'max rel Δ vs ours', 'load', 'notes'],
+    rows.map((row) => [
+      `${row.table}`,
+      row.implementation,
+      median(row),
+      examplesPerSecond(row),
+      formatNumber(row.gflops),
+      lossCell(row.firstStep?.lossTask),
+      lossCell(row.firstStep?.lossRec),
+      relCell(row.firstStep?.maxRelDiffVsOurs),
+      loadDuring(row, r),
+      row.notes,
+    ]),
+  );
+  return `${head.join('\n')}\n\n${table}`;
+}
+
 export function formatResults(r: BenchResults): string {
   const a = r.adapter;
   const peers = r.peers ?? { loaded: {}, adjustments: [], failures: {} };
@@ -117,5 +160,6 @@ export function formatResults(r: BenchResults): string {
   if (bySection('privatize').length) parts.push(privatizeSection(r, bySection('privatize')));
   if (bySection('matmul').length) parts.push(matmulSection(r, bySection('matmul')));
   if (bySection('forward').length) parts.push(forwardSection(r, bySection('forward')));
+  if (bySection('train').length) parts.push(trainSection(r, bySection('train')));
   return `${head.join('\n')}\n\n${parts.join('\n\n')}\n`;
 }

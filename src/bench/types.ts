@@ -18,7 +18,7 @@ export interface TablePlan {
 }
 
 /** The benchmark's parts; `--only` runs one of them. */
-export const BENCH_SECTIONS = ['privatize', 'matmul', 'forward'] as const;
+export const BENCH_SECTIONS = ['privatize', 'matmul', 'forward', 'train'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface MatmulShape {
@@ -57,6 +57,26 @@ export interface ForwardPlan {
   };
 }
 
+/**
+ * Training steps (src/bench/trainSection.ts). Every implementation first takes one untimed step on the case's
+ * first batch (compilation, allocation; its losses are the ones compared), then its timed steps.
+ */
+export interface TrainPlan {
+  /** Names of TRAIN_STEP_CASES (src/bench/training/trainCases.ts), in run order. */
+  cases: string[];
+  ours: {
+    /** Timed steps, each awaited to its end: step() then readMetrics() (which waits for the GPU). */
+    reps: number;
+    /** Then this many steps queued back to back and one readMetrics() at the end, as the training loop runs (0: skip). */
+    queued: number;
+    /** Timed forward-only calls (trainer.predict) on the first batch (0: skip). */
+    forward: number;
+  };
+  /** Timed steps of jax-js and of TF.js. */
+  jax: number;
+  tf: number;
+}
+
 export interface BenchPlan {
   quick: boolean;
   seed: number;
@@ -64,6 +84,7 @@ export interface BenchPlan {
   tables: { 'use-lite': TablePlan; 'bert-size': TablePlan };
   matmul: MatmulPlan;
   forward: ForwardPlan;
+  train: TrainPlan;
 }
 
 export interface BenchOptions {
@@ -94,6 +115,37 @@ export interface BenchRow {
   error?: string;
   /** When each timed sample began (ISO time), so the report can give the machine load during the samples. */
   sampleStartedAt?: string[];
+  /**
+   * Train section: the losses of the implementation's first step, taken from the same initial parameters on
+   * the same batch as every other implementation, and max |Δ|/|ours| over (task, rec) against ours.
+   */
+  firstStep?: { lossTask: number; lossRec: number | null; maxRelDiffVsOurs: number | null };
+}
+
+/** What the train section ran (results.train). */
+export interface BenchTrainInfo {
+  model: string;
+  cases: {
+    name: string;
+    batch: number;
+    /** Padded rows per example S (prompt and plain rows included). */
+    length: number;
+    promptTokens: number;
+    plainTokens: number;
+    classes: number;
+    reconVocab: number;
+    reconRank: number;
+    lambda: number;
+    why: string;
+  }[];
+  /** AdamW settings every implementation used. */
+  optimizer: Record<string, number>;
+  /** How the initial trainables were made (identical for all implementations). */
+  init: string;
+  /** How each implementation's step was timed. */
+  timing: string;
+  /** How FLOPs per step are counted (training/trainFlops.ts). */
+  flops: string;
 }
 
 /** The libraries compared with our kernels, as loaded in the page (versions from their package.json too). */
@@ -119,7 +171,7 @@ export interface BenchTableInfo {
 
 export interface BenchResults {
   kind: 'rapt-lab-bench';
-  /** 2: sections, matmul and forward rows, peers, models. */
+  /** 2: sections, matmul and forward rows, peers, models (train rows, `train` and `firstStep` were added to 2 later). */
   schemaVersion: 2;
   startedAt: string;
   finishedAt: string;
@@ -149,6 +201,8 @@ export interface BenchResults {
   tables: BenchTableInfo[];
   /** The encoders of the forward section. */
   models: BenchModelInfo[];
+  /** The train section's cases and conventions (absent when it did not run). */
+  train?: BenchTrainInfo;
   rows: BenchRow[];
 }
 

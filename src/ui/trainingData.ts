@@ -28,11 +28,11 @@ export const TRAIN_SERIES = {
   recAccuracy: { name: 'plain-token reconstruction accuracy', color: '#ff725c' },
 } satisfies Record<string, SeriesStyle>;
 
-/** Task and reconstruction loss vs step (reconstruction only for RAPT runs). */
+/** Task and reconstruction loss vs step (reconstruction only for RAPT runs); only positive values (the plot may be log-scaled). */
 export function lossCurves(history: readonly MetricPoint[]): StepPoint[] {
   return curveOfHistory(history).flatMap((p) => [
-    ...(p.lossTask !== null ? [{ step: p.step, series: TRAIN_SERIES.lossTask.name, value: p.lossTask }] : []),
-    ...(p.lossRec !== null ? [{ step: p.step, series: TRAIN_SERIES.lossRec.name, value: p.lossRec }] : []),
+    ...(p.lossTask !== null && p.lossTask > 0 ? [{ step: p.step, series: TRAIN_SERIES.lossTask.name, value: p.lossTask }] : []),
+    ...(p.lossRec !== null && p.lossRec > 0 ? [{ step: p.step, series: TRAIN_SERIES.lossRec.name, value: p.lossRec }] : []),
   ]);
 }
 

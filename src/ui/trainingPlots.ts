@@ -22,6 +22,8 @@ export interface StepPlotSpec {
   emptyMessage: string;
   /** Draw dots at the points (sparse series such as evaluations). */
   dots?: boolean;
+  /** Log y axis: losses of different sizes (task vs reconstruction over |T| tokens) on one plot. */
+  logY?: boolean;
 }
 
 export function stepCurvePlot(spec: StepPlotSpec): Element {
@@ -36,7 +38,7 @@ export function stepCurvePlot(spec: StepPlotSpec): Element {
     marginRight: 16,
     style: { fontSize: '11px', background: 'white' },
     x: { domain, label: 'optimiser step', grid: true },
-    y: { label: spec.yLabel, grid: true, nice: true, ...(spec.yDomain ? { domain: spec.yDomain } : { zero: true }) },
+    y: spec.logY ? { type: 'log', label: `${spec.yLabel} (log scale)`, grid: true, nice: true } : { label: spec.yLabel, grid: true, nice: true, ...(spec.yDomain ? { domain: spec.yDomain } : { zero: true }) },
     color: { domain: spec.series.map((s) => s.name), range: spec.series.map((s) => s.color) },
     marks: [
       Plot.lineY(spec.points, { x: 'step', y: 'value', z: 'series', stroke: 'series', strokeWidth: 1.8 }),

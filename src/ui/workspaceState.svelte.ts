@@ -75,9 +75,6 @@ export const SPEC_FIELDS_BY_KIND: Record<ExperimentKind, FieldNode & { type: 'ob
   return Object.fromEntries(SPEC_UNION.options.map((o) => [o.value, o.node])) as Record<ExperimentKind, FieldNode & { type: 'object' }>;
 })();
 
-/** The privatize form (kept for the existing callers and tests). */
-export const SPEC_FIELDS = SPEC_FIELDS_BY_KIND.privatize;
-
 export const EXPERIMENT_KINDS: readonly ExperimentKind[] = ['privatize', 'train', 'compare'];
 
 const kindOf = (draft: Record<string, unknown>): ExperimentKind => (EXPERIMENT_KINDS.includes(draft.kind as ExperimentKind) ? (draft.kind as ExperimentKind) : 'privatize');

@@ -7,13 +7,13 @@ import { join } from 'node:path';
 
 const root = new URL('../..', import.meta.url).pathname;
 
-function runExperiment(spec: unknown, extraFiles: Record<string, string> = {}) {
+function runExperiment(spec: unknown, extraFiles: Record<string, string> = {}, timeout = 170_000) {
   const dir = mkdtempSync(join(tmpdir(), 'rapt-runner-'));
   const config = join(dir, 'spec.json');
   writeFileSync(config, typeof spec === 'string' ? spec : JSON.stringify(spec));
   for (const [name, text] of Object.entries(extraFiles)) writeFileSync(join(dir, name), text);
   const out = join(dir, 'results.json');
-  const r = spawnSync('npx', ['tsx', 'scripts/experiment.ts', '--config', config, '--out', out], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+  const r = spawnSync('npx', ['tsx', 'scripts/experiment.ts', '--config', config, '--out', out], { cwd: root, encoding: 'utf8', timeout });
   return { status: r.status, stderr: r.stderr, out, dir };
 }
 
@@ -68,4 +68,54 @@ test('bad specs and unreadable files give a clear error and a non-zero exit', as
   const wrongColumn = runExperiment({ schemaVersion: 1, kind: 'privatize', corpus: { kind: 'file', path: file, textColumn: 'nope' }, etas: [10], seed: 1 });
   expect(wrongColumn.status).toBe(2);
   expect(wrongColumn.stderr).toContain('nope');
+});
+
+test('a compare experiment trains every condition and reproduces its numbers bit for bit', async () => {
+  test.setTimeout(400_000);
+  const words = ['good', 'great', 'wonderful', 'bad', 'awful', 'dull', 'movie', 'film', 'plot', 'the', 'a', 'very', 'not'];
+  const rows = Array.from({ length: 40 }, (_, i) => `${words[9 + (i % 4)]} ${words[(i * 7) % 13]} ${words[6 + (i % 3)]} ${words[(i * 5) % 6]}\t${(i * 5) % 6 < 3 ? 1 : 0}`);
+  const dir = mkdtempSync(join(tmpdir(), 'rapt-train-'));
+  writeFileSync(join(dir, 'train.tsv'), `sentence\tlabel\n${rows.slice(0, 30).join('\n')}\n\t1\n`);
+  writeFileSync(join(dir, 'dev.tsv'), `sentence\tlabel\n${rows.slice(30).join('\n')}\n`);
+  const file = (name: string) => ({ kind: 'file', path: join(dir, name), textColumn: 'sentence', labelColumn: 'label' });
+  const spec = {
+    schemaVersion: 2,
+    kind: 'compare',
+    data: { train: file('train.tsv'), dev: file('dev.tsv'), trainSize: 16, devSize: 8 },
+    seeds: [4],
+    conditions: ['clean-prompt-tuning', 'prompt-tuning', 'rapt', 'rapt-per-example', 'linear-probe'],
+    etas: [10],
+    prompt: { length: 2 },
+    rapt: { plainTokens: 2, lambda: 1, width: 8, targetVocab: null },
+    training: { epochs: 1, batchSize: 8, lr: 0.01, promptLr: 0.01, warmupFraction: 0, weightDecay: 0.01, maxGradNorm: 1, maxTokens: 12, evalsPerEpoch: 1, initialEvaluation: false },
+  };
+  const r = runExperiment(spec, {}, 190_000);
+  expect(r.status, r.stderr).toBe(0);
+  const result = JSON.parse(readFileSync(r.out, 'utf8'));
+  expect(result.kind).toBe('compare');
+  expect(result.data.train).toMatchObject({ rows: 30, used: 16, badRows: 1 });
+  expect(result.data.dev.used).toBe(8);
+  expect(result.cells).toHaveLength(5);
+  expect(result.table.map((row: { condition: string; eta: number | null }) => `${row.condition}:${row.eta}`)).toEqual([
+    'clean-prompt-tuning:null', 'prompt-tuning:10', 'rapt:10', 'rapt-per-example:10', 'linear-probe:null',
+  ]);
+  for (const cell of result.cells) {
+    expect(cell.result.steps).toBe(2);
+    expect(cell.result.history.length).toBeGreaterThan(0);
+    expect(cell.result.accuracy).toBeGreaterThanOrEqual(0);
+    expect(cell.result.devExamples).toBe(8);
+  }
+  const byCondition = Object.fromEntries(result.cells.map((c: { condition: string; result: unknown }) => [c.condition, c.result]));
+  expect(byCondition['clean-prompt-tuning'].changedFraction).toBe(0);
+  expect(byCondition['prompt-tuning'].changedFraction).toBeGreaterThan(0.5);
+  expect(byCondition.rapt.plainTokens).toHaveLength(2);
+  expect(byCondition.rapt.history[0].lossRec).toBeGreaterThan(0);
+  expect(byCondition['prompt-tuning'].history[0].lossRec).toBeNull();
+  expect(byCondition['linear-probe'].shape.promptLength).toBe(0);
+  // Same spec, same seed: every loss and accuracy identical.
+  const again = runExperiment(spec, {}, 190_000);
+  expect(again.status, again.stderr).toBe(0);
+  const strip = (x: { cells: { result: { history: object[]; evals: object[]; accuracy: number } }[] }) =>
+    x.cells.map((c) => ({ accuracy: c.result.accuracy, evals: c.result.evals.map((e) => ({ ...e })), history: c.result.history.map((h) => ({ ...h, examplesPerSecond: 0 })) }));
+  expect(strip(JSON.parse(readFileSync(again.out, 'utf8')))).toEqual(strip(result));
 });

@@ -294,3 +294,108 @@ test('a sweep of 3 η × 2 seeds runs one after another and yields trade-off plo
   await page.screenshot({ path: join(SCREENSHOTS, 'rapt-workspace-compare.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
+
+// ── training runs ─────────────────────────────────────────────────────────────────────────────────────────
+// A tiny RAPT training on the bundled sentences (16 examples in batches of 8, short texts, a 2-vector prompt,
+// 2 plain tokens, an 8-wide reconstruction head): 12 steps over 6 epochs with a checkpoint every 2, so a
+// reload lands after a checkpoint and before the end even on SwiftShader.
+
+interface StoredPoint {
+  step: number;
+  at: string;
+}
+
+/** The run's learning-curve history as stored in IndexedDB (what a reload reads back). */
+async function storedHistory(page: Page, id: string): Promise<StoredPoint[]> {
+  return page.evaluate(
+    (key) =>
+      new Promise<StoredPoint[]>((resolve, reject) => {
+        const open = indexedDB.open('rapt-lab-runs');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('runs').objectStore('runs').get(key);
+          get.onerror = () => reject(get.error);
+          get.onsuccess = () => {
+            resolve((get.result?.history ?? []).map((h: StoredPoint) => ({ step: h.step, at: h.at })));
+            open.result.close();
+          };
+        };
+      }),
+    `run/${id}`,
+  );
+}
+
+test('a train run queued from the builder shows progress and loss curves, survives a reload, resumes from its checkpoint and finishes with an accuracy', async ({ page }) => {
+  const errors = watchErrors(page);
+  await openApp(page);
+  await page.getByTestId('nav-experiments').click();
+  await expect(page.getByTestId('train-demo')).toBeVisible();
+  await page.getByTestId('kind-train').check();
+  await expect(page.getByTestId('kind-help')).toContainText('Prompt-tune');
+  // The train form comes from the schema, with the demo's settings filled in.
+  await expect(page.getByTestId('input-condition')).toHaveValue('rapt');
+  await expect(page.getByTestId('data.train-kind-bundled')).toBeChecked();
+  await expect(page.getByTestId('data.dev-kind-none')).toBeChecked();
+  await page.getByTestId('input-name').fill('tiny train');
+  await page.getByTestId('input-eta').fill('20');
+  await page.getByTestId('input-data.trainSize').fill('16');
+  await page.getByTestId('input-data.devSize').fill('8');
+  await page.getByTestId('input-seeds').fill('3');
+  await page.getByTestId('input-prompt.length').fill('2');
+  await page.getByTestId('input-rapt.plainTokens').fill('2');
+  await page.getByTestId('input-rapt.width').fill('8');
+  await page.getByTestId('input-training.epochs').fill('6');
+  await page.getByTestId('input-training.batchSize').fill('8');
+  await page.getByTestId('input-training.maxTokens').fill('12');
+  await expect(page.getByTestId('field-error')).toHaveCount(0);
+  await expect(page.getByTestId('planned-summary')).toContainText('1 run: rapt at η 20, 6 epochs');
+  await run(page);
+
+  const detail = page.getByTestId('run-detail');
+  await expect(detail).toHaveAttribute('data-kind', 'train');
+  const id = (await detail.getAttribute('data-id'))!;
+  await expect(page.getByTestId('train-step')).toHaveText(/^step \d+ of 12/, SLOW);
+  await expect(page.getByTestId('run-plot-loss').locator('svg circle').first()).toBeVisible();
+  // A checkpoint (every 2 steps) before the end: reload there.
+  await expect(page.getByTestId('train-checkpoint')).toHaveAttribute('data-step', /^(2|4|6|8)$/, SLOW);
+  const reloadedAt = new Date().toISOString();
+  const checkpointStep = Number(await page.getByTestId('train-checkpoint').getAttribute('data-step'));
+  await page.screenshot({ path: join(SCREENSHOTS, 'rapt-workspace-train-running.png'), fullPage: true });
+  await page.reload();
+  await expect(page.getByTestId('adapter')).not.toContainText('opening', SLOW);
+  await page.getByTestId('nav-runs').click();
+  await expect(page.getByTestId('recovered')).toContainText('1 interrupted run');
+  const row = page.locator(`[data-testid="run-row"][data-id="${id}"]`);
+  await expect(row).toHaveAttribute('data-status', 'interrupted');
+  await expect(row.getByTestId('run-kind-cell')).toHaveText('train');
+  await expect(row.getByTestId('run-eta-cell')).toHaveText('20');
+  await row.getByTestId('open-run').click();
+  await expect(page.getByTestId('run-status')).toHaveText('interrupted');
+  await expect(page.getByTestId('run-interrupted')).toContainText('checkpoint at step');
+  // The curves come back from the stored history.
+  await expect(page.getByTestId('run-plot-loss').locator('svg circle').first()).toBeVisible();
+  const checkpointNow = Number(await page.getByTestId('train-checkpoint').getAttribute('data-step'));
+  expect(checkpointNow).toBeGreaterThanOrEqual(checkpointStep);
+
+  await page.getByTestId('resume-run').click();
+  await expect(page.getByTestId('run-status')).toHaveText('done', SLOW);
+  await expect(page.getByTestId('final-accuracy')).toHaveText(/^\d+\.\d%$/);
+  await expect(page.getByTestId('final-steps')).toContainText('12 on 16 training examples');
+  await expect(page.getByTestId('final-plain-tokens').locator('.plain-token')).toHaveCount(2);
+  await expect(page.getByTestId('run-plot-accuracy').locator('svg circle').first()).toBeVisible();
+  // Resumed, not restarted: the points up to the checkpoint are the ones saved before the reload.
+  const history = await storedHistory(page, id);
+  expect(history.map((h) => h.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  for (const h of history.filter((p) => p.step <= checkpointNow)) expect(h.at < reloadedAt).toBe(true);
+  await page.screenshot({ path: join(SCREENSHOTS, 'rapt-workspace-train-done.png'), fullPage: true });
+
+  // Stored: a reload shows the finished run with its accuracy in the table and on its page.
+  const accuracy = await page.getByTestId('final-accuracy').textContent();
+  await page.reload();
+  await page.getByTestId('nav-runs').click();
+  await expect(row).toHaveAttribute('data-status', 'done');
+  await expect(row.getByTestId('run-accuracy-cell')).toHaveText(accuracy!);
+  await row.getByTestId('open-run').click();
+  await expect(page.getByTestId('final-accuracy')).toHaveText(accuracy!);
+  expect(errors).toEqual([]);
+});

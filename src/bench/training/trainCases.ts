@@ -1,14 +1,15 @@
-// Training-step benchmark cases (not wired into benchPage.ts yet): the demo's training settings — batch 16,
-// N = 10 prompt rows, m = 8 plain rows (RAPT) or none (prompt tuning), sequences padded to 32 or 48 rows,
-// a 2-class task head, reconstruction head T = 8000, c = 128 — with batches cut from the demo corpus
+// Training-step benchmark cases (the train section, ../trainSection.ts): the demo's training settings —
+// batch 16, N = 10 prompt rows, m = 8 plain rows (RAPT) or none (prompt tuning), sequences padded to 32 or
+// 48 rows, a 2-class task head, reconstruction head T = 8000, c = 128 — with batches cut from the demo corpus
 // (models.ts loadUseLiteBundle → corpusTokens) so that texts have different lengths and the batch has real
-// padding, and a timing loop for any TrainStepPeer (jaxTrainStep.ts, tfjsTrainStep.ts; ours once it
-// implements the same interface).
+// padding, and a timing loop for any TrainStepPeer (jaxTrainStep.ts, tfjsTrainStep.ts; ours is timed by
+// trainSection.ts, whose step() only queues GPU work).
 //
 // Per case: set up the peer once, one untimed step (compilation: jax-js traces and compiles its jit,
-// TF.js compiles a shader per op and shape), then `reps` timed steps on different batches of the same
-// shape, taking turns between implementations if the caller interleaves them. The steps keep training
-// (each applies AdamW), as a real run would; the losses come back with the timings so a diverging peer shows.
+// TF.js compiles a shader per op and shape) whose losses are the ones compared across implementations
+// (identical initial trainables, batch 0), then `reps` timed steps on different batches of the same shape.
+// The steps keep training (each applies AdamW), as a real run would; the losses come back with the timings
+// so a diverging peer shows.
 
 import { gflopsPerSecond, summarize, timeAsync, yieldToEventLoop, type Stats } from '../timing';
 import { trainStepFlops, type TrainStepFlops } from './trainFlops';
@@ -71,6 +72,10 @@ export interface TrainStepMeasurement {
   implementation: string;
   /** The untimed first step (compilation included). */
   firstStepMs: number;
+  /** Its losses: batch 0 from the initial trainables, the same for every implementation. */
+  firstLosses: StepLosses;
+  /** When each timed step began (ISO time). */
+  sampleStartedAt: string[];
   timing: Stats;
   /** Per timed step, in order. */
   losses: StepLosses[];
@@ -82,25 +87,40 @@ export interface TrainStepMeasurement {
   adjustments: string[];
 }
 
-/** One untimed step, then `reps` timed steps of `peer` on batches 1..reps of the case. */
-export async function measureTrainStep(peer: TrainStepPeer, c: TrainStepCase, corpusTokens: readonly number[], reps: number): Promise<TrainStepMeasurement> {
+/**
+ * One untimed step, then `reps` timed steps of `peer` on batches 1..reps of the case. `onStep` hears of each
+ * step as it ends (step 0 is the untimed one), for progress.
+ */
+export async function measureTrainStep(
+  peer: TrainStepPeer,
+  c: TrainStepCase,
+  corpusTokens: readonly number[],
+  reps: number,
+  onStep?: (step: number, ms: number, losses: StepLosses) => void,
+): Promise<TrainStepMeasurement> {
   const first = await timeAsync(() => peer.step(trainCaseBatch(c, corpusTokens, 0)));
+  onStep?.(0, first.ms, first.value);
   const samples: number[] = [];
+  const starts: string[] = [];
   const losses: StepLosses[] = [];
   let flops = caseFlops(c, trainCaseBatch(c, corpusTokens, 0));
   for (let r = 1; r <= reps; r++) {
     const batch = trainCaseBatch(c, corpusTokens, r);
     await yieldToEventLoop();
+    starts.push(new Date().toISOString());
     const { ms, value } = await timeAsync(() => peer.step(batch));
     samples.push(ms);
     losses.push(value);
     flops = caseFlops(c, batch);
+    onStep?.(r, ms, value);
   }
   const timing = summarize(samples);
   return {
     case: c.name,
     implementation: peer.name,
     firstStepMs: first.ms,
+    firstLosses: first.value,
+    sampleStartedAt: starts,
     timing,
     losses,
     flops,

@@ -48,6 +48,42 @@ export interface BertOutputs {
   mlmLogits: Float32Array | null;
 }
 
+/** A LayerNorm's frozen gamma and beta on the GPU. */
+export interface DeviceLayerNorm {
+  gamma: GPUBuffer;
+  beta: GPUBuffer;
+}
+
+/** One encoder layer's weights on the GPU (layouts as in BertLayerWeights). */
+export interface BertDeviceLayer {
+  /** [h, 3h], column blocks [Q | K | V]. */
+  qkvW: GPUBuffer;
+  qkvB: GPUBuffer;
+  attentionOutW: GPUBuffer;
+  attentionOutB: GPUBuffer;
+  attentionLn: DeviceLayerNorm;
+  /** [h, I]. */
+  inW: GPUBuffer;
+  inB: GPUBuffer;
+  /** [I, h]. */
+  outW: GPUBuffer;
+  outB: GPUBuffer;
+  outputLn: DeviceLayerNorm;
+}
+
+export interface BertDeviceWeights {
+  /** [V, h]. */
+  word: GPUBuffer;
+  /** [P, h]. */
+  position: GPUBuffer;
+  /** [T, h]. */
+  type: GPUBuffer;
+  embeddingLn: DeviceLayerNorm;
+  layers: readonly BertDeviceLayer[];
+  /** The masked-LM head, when the checkpoint has one. */
+  mlm: { transformW: GPUBuffer; transformB: GPUBuffer; ln: DeviceLayerNorm; decoderBias: GPUBuffer; /** [V, h] */ decoder: GPUBuffer } | null;
+}
+
 export class BertEncoder {
   private readonly plans = new PlanCache<Plan>(MAX_PLANS);
   private readonly weightBuffers: GPUBuffer[] = [];
@@ -119,6 +155,37 @@ export class BertEncoder {
       GatherRowsKernel.create(runtime),
     ]);
     return new BertEncoder(runtime, weights, { embedding, layerNorm, attention, linearResidual, linear, linearAct, decoder, meanPool, gather });
+  }
+
+  /**
+   * The frozen weights on the GPU (for BertTrainer, which trains a prompt and heads on top of them without a
+   * second copy). Linear weights are [in, out] as in BertWeights; the decoder is the word embeddings unless
+   * the checkpoint has its own.
+   */
+  get deviceWeights(): BertDeviceWeights {
+    const w = this.w;
+    const ln = (name: string) => ({ gamma: w[`${name}.g`], beta: w[`${name}.b`] });
+    return {
+      word: w.word,
+      position: w.position,
+      type: w.type,
+      embeddingLn: ln('embLn'),
+      layers: this.weights.layers.map((_, i) => ({
+        qkvW: w[`${i}.qkv.w`],
+        qkvB: w[`${i}.qkv.b`],
+        attentionOutW: w[`${i}.ao.w`],
+        attentionOutB: w[`${i}.ao.b`],
+        attentionLn: ln(`${i}.aln`),
+        inW: w[`${i}.in.w`],
+        inB: w[`${i}.in.b`],
+        outW: w[`${i}.out.w`],
+        outB: w[`${i}.out.b`],
+        outputLn: ln(`${i}.oln`),
+      })),
+      mlm: this.weights.mlmHead
+        ? { transformW: w['mlm.t.w'], transformB: w['mlm.t.b'], ln: ln('mlm.ln'), decoderBias: w['mlm.bias'], decoder: w['mlm.dec.w'] ?? w.word }
+        : null,
+    };
   }
 
   get weightBytes(): number {
