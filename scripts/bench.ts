@@ -1,10 +1,13 @@
-// `npm run bench [-- --quick] [-- --only privatize|matmul|forward] [-- --out path.json]`, on this machine's
-// WebGPU adapter, in three sections (all by default):
+// `npm run bench [-- --quick] [-- --only privatize|matmul|forward|train] [-- --out path.json]`, on this
+// machine's WebGPU adapter, in four sections (all by default):
 //   privatize  privatisation throughput (the bundled USE-Lite table and a BERT-sized random table) next to
 //              the plain TypeScript reference, plus each kernel alone
 //   matmul     our matmul kernel against jax-js and TF.js's webgpu backend at 1024³ and 4096×768·768×768
 //   forward    encoder throughput: USE-Lite (ours, TF.js graph, jax-js) and a BERT-base-shaped random model
 //              (ours, jax-js), with where our GPU time goes per kernel
+//   train      one prompt-tuning / RAPT training step (forward, backward, clip, AdamW) at the demo's
+//              settings: our UseLiteTrainer against the same step in jax-js and TF.js, from identical
+//              parameters, with the first step's losses compared and our forward-only time beside it
 // Runs src/bench/benchPage.ts in headless Chromium (scripts/browserSession.ts), prints tables to stdout and
 // writes the full results as JSON to bench-results/bench-<timestamp>.json (or --out) and
 // bench-results/latest.json. Progress goes to stderr. It reports numbers only: there are no thresholds,

@@ -1,6 +1,7 @@
 // What the benchmark runs. Sizes are chosen for the software adapter (SwiftShader, 2 CPU cores): the full
-// plan takes a few minutes per section there, the quick one about a minute or two each. A faster adapter
-// simply finishes sooner; nothing here depends on measured speed.
+// plan takes a few minutes per section there (the train section about 20, TF.js's steps being ~100 s each),
+// the quick one about a minute or two each (train about 5). A faster adapter simply finishes sooner; nothing
+// here depends on measured speed.
 
 import { caseFlops, TRAIN_STEP_CASES } from './training/trainCases';
 import { BENCH_SECTIONS, type BenchPlan, type BenchSection, type MatmulShape, type TrainPlan } from './types';
