@@ -110,6 +110,7 @@ function trainSection(r: BenchResults, rows: BenchRow[]): string {
           `init: ${t.init}; AdamW ${Object.entries(t.optimizer).map(([k, v]) => `${k} ${v}`).join(', ')}`,
           `timing: ${t.timing}`,
           `GFLOP/s: ${t.flops} (forward-only row: forward FLOPs only)`,
+          ...(t.adjustments ?? []).map((x) => `adjustment: ${x}`),
         ]
       : []),
     `losses: the first step's mean task and reconstruction cross-entropy (batch 0, identical initial parameters); ` +

@@ -146,6 +146,8 @@ export interface BenchTrainInfo {
   timing: string;
   /** How FLOPs per step are counted (training/trainFlops.ts). */
   flops: string;
+  /** What a peer's training step does differently from the plain library call ("<peer>: <what, why>"). */
+  adjustments: string[];
 }
 
 /** The libraries compared with our kernels, as loaded in the page (versions from their package.json too). */

@@ -93,6 +93,8 @@ export function trainRequest(spec: TrainingSpec, condition: Condition, eta: numb
     dev: split.dev,
     labelNames,
     promptLength: spec.prompt.length,
+    head: spec.task.head,
+    labelWords: spec.task.labelWords,
     rapt: { ...spec.rapt },
     settings: { ...spec.training },
     ...(resume ? { resume } : {}),
@@ -191,6 +193,14 @@ export function compareTable(cells: readonly CompareCell[]): CompareRow[] {
   });
 }
 
+/** The bundled model (loaded if needed), or the one the Models panel loaded. */
+async function modelFor(engine: Engine, spec: TrainingSpec): Promise<ModelInfo> {
+  if (spec.model.id === 'use-lite') return engine.loadModel('use-lite');
+  const current = await engine.currentModel();
+  if (!current) throw new SpecError('This experiment trains the loaded model, and none is loaded: load one in the Models panel first (the headless runner has only the bundled model, use-lite).');
+  return current;
+}
+
 export async function runTrainExperiment(
   engine: Engine,
   spec: TrainExperimentSpec,
@@ -202,7 +212,7 @@ export async function runTrainExperiment(
 ): Promise<TrainExperimentResult> {
   const started = performance.now();
   const adapter = await engine.init();
-  const model = await engine.loadModel(spec.model.id);
+  const model = await modelFor(engine, spec);
   const seed = singleSeed(spec);
   const split = splitForSeed(spec, data, seed);
   const cell = `${spec.condition}${PRIVATISED_CONDITIONS.includes(spec.condition) ? ` · η ${spec.eta}` : ''} · seed ${seed}`;
@@ -229,7 +239,7 @@ export async function runCompareExperiment(
 ): Promise<CompareExperimentResult> {
   const started = performance.now();
   const adapter = await engine.init();
-  const model = await engine.loadModel(spec.model.id);
+  const model = await modelFor(engine, spec);
   const plan = compareCells(spec);
   const cells: CompareCell[] = [...done];
   let summary: DataSummary | null = null;

@@ -102,10 +102,30 @@ const common = <K extends 'train' | 'compare', V extends number>(kind: K, schema
   kind: z.literal(kind).meta(fieldMeta({ title: 'Experiment kind', hidden: true })),
   name: z.string().max(200).optional().meta(fieldMeta({ title: 'Name' })),
   model: z
-    .object({ id: z.enum(['use-lite']).meta(fieldMeta({ title: 'Model', help: 'The bundled USE-Lite encoder, frozen; classification reads the mean of its final states.' })) })
+    .object({
+      id: z
+        .enum(['use-lite', 'loaded'])
+        .meta(fieldMeta({ title: 'Model', help: 'use-lite: the bundled encoder. loaded: the model loaded in the Models panel (a BERT-family checkpoint from the Hub or a folder); the headless runner only has the bundled one.' })),
+    })
     .strict()
     .default({ id: 'use-lite' })
     .meta(fieldMeta({ title: 'Model' })),
+  task: z
+    .object({
+      head: z
+        .enum(['classifier', 'verbaliser'])
+        .default('classifier')
+        .meta(fieldMeta({ title: 'Task head', help: 'classifier: a linear head on the mean of the text rows. verbaliser (masked LMs only): the frozen MLM head at a [MASK] row, over one label word per class.' })),
+      labelWords: z
+        .array(z.string().min(1).max(100))
+        .max(100)
+        .nullable()
+        .default(null)
+        .meta(fieldMeta({ title: 'Label words', help: 'Verbaliser: one single-token word per class, in class order; none: the label names.', widget: 'list' })),
+    })
+    .strict()
+    .default({ head: 'classifier', labelWords: null })
+    .meta(fieldMeta({ title: 'Task' })),
   mechanism: z
     .object({ name: z.enum(['dchi']).meta(fieldMeta({ title: 'Mechanism', help: 'd_χ-privacy on token embeddings, snapped to the nearest token.' })) })
     .strict()

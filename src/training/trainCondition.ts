@@ -53,8 +53,14 @@ export function initialHeads(seed: number, hidden: number, shape: TrainerShape):
 
 export async function trainCondition(ctx: TrainContext, req: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { model, privatizer } = ctx;
+  if (model.architecture.kind === 'bert') {
+    // BERT-family models: trainBertCondition.ts (BertTrainer); loaded on demand, with its own encoder for the run.
+    const { trainBertCondition } = await import('./trainBertCondition');
+    return trainBertCondition({ runtime: ctx.runtime, model, privatizer, encoder: null }, req, hooks);
+  }
+  if (req.head === 'verbaliser') throw new Error('The verbaliser head needs a masked-LM checkpoint (BERT family); the bundled USE-Lite encoder has no MLM head. Use the classifier head.');
   if (model.architecture.kind !== 'use-lite' || !ctx.encoder) {
-    throw new Error('Training is implemented for the bundled USE-Lite encoder. Load it in the Models panel; prompt tuning of BERT-family models comes later.');
+    throw new Error('Training needs the loaded model\'s encoder on the GPU; load the model again in the Models panel.');
   }
   const weights = model.architecture.weights;
   const classes = req.labelNames.length;

@@ -32,6 +32,10 @@ export interface TrainRequest {
   dev: LabelledText[];
   labelNames: string[];
   promptLength: number;
+  /** BERT-family models: 'verbaliser' reads the frozen MLM head at a [MASK] row over `labelWords`. USE-Lite has only the classifier. */
+  head: 'classifier' | 'verbaliser';
+  /** Verbaliser: one single-token word per class; null: the label names. */
+  labelWords: string[] | null;
   rapt: { plainTokens: number; lambda: number; width: number; targetVocab: number | null };
   settings: TrainSettings;
   /** Continue from this checkpoint (same request otherwise). */

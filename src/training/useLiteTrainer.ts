@@ -11,175 +11,71 @@
 //             down to dX0, whose prompt rows summed over the batch are dP (no atomics: one owner per element)
 //   update    global gradient norm → clip scale → AdamW on P, Wc, bc, W2, W1
 // Loss sums and correct counts accumulate in a small GPU buffer that readMetrics() copies back every few
-// steps; nothing else is read during training, and a step allocates nothing.
+// steps; nothing else is read during training, and a step allocates nothing. The public methods, the
+// parameters and optimiser, and the heads are shared with BertTrainer (trainerCore.ts,
+// trainableParams.ts, heads.ts); this file is the USE-Lite layout and encoder forward and backward.
 
 import type { GpuRuntime } from '../gpu/runtime';
-import { PlanCache } from '../gpu/planCache';
-import { encodeDispatches, type PreparedDispatch } from '../gpu/preparedDispatch';
 import type { LayerBuffers } from '../model/useLite/useLiteEncoder';
 import type { UseLiteWeights } from '../model/useLite/useLiteWeights';
 import { AttentionKernel } from '../transformer/kernels/attention';
 import { EmbeddingKernel } from '../transformer/kernels/embedding';
-import { GatherRowsKernel } from '../transformer/kernels/gatherRows';
 import { LayerNormKernel } from '../transformer/kernels/layerNorm';
 import { MatmulKernel } from '../transformer/kernels/matmul';
-import { AdamWKernel, stepStateFor } from './kernels/adamW';
 import { AttentionBackwardKernel } from './kernels/attentionBackward';
-import { ClipScaleKernel, SumSquaresKernel } from './kernels/globalNorm';
-import { ColumnSumKernel } from './kernels/columnSum';
-import { CrossEntropyKernel } from './kernels/crossEntropy';
 import { LayerNormBackwardKernel } from './kernels/layerNormBackward';
-import { RangeMeanPoolKernel } from './kernels/rangeMeanPool';
-import { CountCorrectKernel, ReduceSumKernel } from './kernels/reduceSum';
 import { ReluBackwardKernel } from './kernels/reluBackward';
-import { ScatterAddRowsKernel, plainRowIndex } from './kernels/scatterAddRows';
 import { SoftPromptKernel } from './kernels/softPrompt';
+import { createHeadKernels, prepareClassifierHead, prepareReconstructionHead, prepareTaskLoss, type HeadKernels, type PlanLists } from './heads';
+import { DEFAULT_OPTIMIZER, ParamStore, type OptimizerSettings, type ParamName, type TrainableParams } from './trainableParams';
+import {
+  TrainerCore,
+  checkBatch,
+  checkTrainerShape,
+  packExample,
+  packedBatch,
+  planArena,
+  writePackedBatch,
+  type PromptTrainer,
+  type StepPlan,
+  type TrainBatch,
+  type TrainerShape,
+} from './trainerCore';
+
+export { DEFAULT_OPTIMIZER, PARAM_NAMES, emptyParams } from './trainableParams';
+export type { OptimizerSettings, OptimizerState, ParamName, TrainableParams, TrainMetrics } from './trainableParams';
+export type { PromptTrainer, TrainBatch, TrainerShape } from './trainerCore';
 
 const LN_EPS = 1e-6;
-/** Ignored target (padding example): zero loss and gradient (crossEntropy.wgsl). */
-export const IGNORE_TARGET = 0xffffffff;
 /** Plans kept: one per padded sequence length in use (rows round up to 16) — a handful per dataset. */
 const MAX_PLANS = 8;
 
-export interface TrainerShape {
-  /** N soft-prompt rows (0: no prompt, e.g. the linear probe). */
-  promptLength: number;
-  /** m plain-token rows (0: plain prompt tuning, no reconstruction head). */
-  plainLength: number;
-  classes: number;
-  /** c, the reconstruction head's inner width. */
-  reconstructionWidth: number;
-  /** |T|: reconstruction targets are ids < this. */
-  targetVocab: number;
-  /** λ, the weight of the reconstruction loss: loss = loss_task + λ·loss_rec. */
-  lambda: number;
-}
+type Plan = StepPlan;
 
-export interface OptimizerSettings {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** Global gradient-norm clip; 0 = no clipping. */
-  maxGradNorm: number;
-}
-
-export const DEFAULT_OPTIMIZER: OptimizerSettings = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 };
-
-/** The trained parameters, [in, out] row-major. */
-export interface TrainableParams {
-  prompt: Float32Array;
-  taskW: Float32Array;
-  taskB: Float32Array;
-  recW2: Float32Array;
-  recW1: Float32Array;
-}
-
-export type ParamName = keyof TrainableParams;
-export const PARAM_NAMES: readonly ParamName[] = ['prompt', 'taskW', 'taskB', 'recW2', 'recW1'];
-
-/** One batch as the service sees it: privatised ids only. */
-export interface TrainBatch {
-  /** Per example: m privatised plain tokens, then the privatised text (no prompt rows). */
-  ids: readonly (ArrayLike<number>)[];
-  labels: readonly number[];
-  /** Per example the m clean plain-token ids the reconstruction head must predict (public). */
-  plainTargets?: readonly (ArrayLike<number>)[];
-}
-
-export interface TrainMetrics {
-  /** Σ over examples of the task cross-entropy since the last read. */
-  taskLossSum: number;
-  /** Σ over plain rows of the reconstruction cross-entropy since the last read. */
-  recLossSum: number;
-  taskCorrect: number;
-  recCorrect: number;
-  /** Global gradient norm of the last step (before clipping). */
-  gradNorm: number;
-}
-
-interface ParamSlot {
-  name: ParamName;
-  floats: number;
-  value: GPUBuffer;
-  grad: GPUBuffer;
-  m: GPUBuffer;
-  v: GPUBuffer;
-  /** The prompt has its own learning rate (Lester et al. tune prompts with much larger steps). */
-  group: 'prompt' | 'heads';
-}
-
-interface Plan {
-  batch: number;
-  seqLen: number;
-  ids: GPUBuffer;
-  lengths: GPUBuffer;
-  labels: GPUBuffer;
-  plainTargets: GPUBuffer;
-  taskLosses: GPUBuffer;
-  predicted: GPUBuffer;
-  buffers: GPUBuffer[];
-  /** Everything, for PlanCache's cleanup. */
-  dispatches: PreparedDispatch[];
-  forward: PreparedDispatch[];
-  backward: PreparedDispatch[];
-  update: PreparedDispatch[];
-  metrics: PreparedDispatch[];
-}
-
-interface Kernels {
+interface Kernels extends HeadKernels {
   embedding: EmbeddingKernel;
   softPrompt: SoftPromptKernel;
   layerNorm: LayerNormKernel;
   attention: AttentionKernel;
-  linear: MatmulKernel;
   linearResidual: MatmulKernel;
   linearRelu: MatmulKernel;
-  plain: MatmulKernel;
-  /** dX = dY·Wᵀ */
-  backData: MatmulKernel;
-  /** dW = Xᵀ·dY */
-  backWeight: MatmulKernel;
-  layerNormBackward: LayerNormBackwardKernel;
   layerNormBackwardResidual: LayerNormBackwardKernel;
   attentionBackward: AttentionBackwardKernel;
   reluBackward: ReluBackwardKernel;
-  pool: RangeMeanPoolKernel;
-  gather: GatherRowsKernel;
-  scatter: ScatterAddRowsKernel;
-  crossEntropy: CrossEntropyKernel;
-  columnSum: ColumnSumKernel;
-  sumSquares: SumSquaresKernel;
-  clipScale: ClipScaleKernel;
-  adamW: AdamWKernel;
-  reduceSum: ReduceSumKernel;
-  countCorrect: CountCorrectKernel;
 }
 
-/** Metric slots in the GPU metrics buffer. */
-const SLOT = { taskLoss: 0, recLoss: 1, taskCorrect: 2, recCorrect: 3, gradNorm: 4 } as const;
-const METRIC_SLOTS = 8;
+type FrozenWeights = { embeddings: GPUBuffer; timing: GPUBuffer; layers: readonly LayerBuffers[] };
 
-export class UseLiteTrainer {
-  private readonly plans = new PlanCache<Plan>(MAX_PLANS);
-  private readonly metricsStaging: GPUBuffer;
-  private stepCount = 0;
-
+export class UseLiteTrainer extends TrainerCore<Plan> implements PromptTrainer {
   private constructor(
-    private readonly runtime: GpuRuntime,
+    runtime: GpuRuntime,
     readonly weights: UseLiteWeights,
     readonly shape: TrainerShape,
-    readonly optimizer: OptimizerSettings,
     private readonly kernels: Kernels,
-    private readonly frozen: { embeddings: GPUBuffer; timing: GPUBuffer; layers: readonly LayerBuffers[] },
-    private readonly params: ParamSlot[],
-    private readonly stepState: { prompt: GPUBuffer; heads: GPUBuffer },
-    private readonly normPartials: GPUBuffer,
-    private readonly clip: GPUBuffer,
-    private readonly metrics: GPUBuffer,
-    private readonly owned: GPUBuffer[],
+    private readonly frozen: FrozenWeights,
+    params: ParamStore,
   ) {
-    this.metricsStaging = runtime.device.createBuffer({ label: 'trainer metrics staging', size: METRIC_SLOTS * 4, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+    super(runtime, params, MAX_PLANS);
   }
 
   /**
@@ -189,254 +85,69 @@ export class UseLiteTrainer {
   static async create(
     runtime: GpuRuntime,
     weights: UseLiteWeights,
-    frozen: { embeddings: GPUBuffer; timing: GPUBuffer; layers: readonly LayerBuffers[] },
+    frozen: FrozenWeights,
     shape: TrainerShape,
     initial: TrainableParams,
     optimizer: OptimizerSettings = DEFAULT_OPTIMIZER,
   ): Promise<UseLiteTrainer> {
     checkShape(weights, shape);
-    const [
-      embedding, softPrompt, layerNorm, attention, linear, linearResidual, linearRelu, plain, backData, backWeight,
-      layerNormBackward, layerNormBackwardResidual, attentionBackward, reluBackward, pool, gather, scatter, crossEntropy,
-      columnSum, sumSquares, clipScale, adamW, reduceSum, countCorrect,
-    ] = await Promise.all([
+    const [heads, embedding, softPrompt, layerNorm, attention, linearResidual, linearRelu, layerNormBackwardResidual, attentionBackward, reluBackward] = await Promise.all([
+      createHeadKernels(runtime),
       EmbeddingKernel.create(runtime),
       SoftPromptKernel.create(runtime),
       LayerNormKernel.create(runtime),
       AttentionKernel.create(runtime),
-      MatmulKernel.create(runtime, { bias: true }),
       MatmulKernel.create(runtime, { bias: true, residual: true }),
       MatmulKernel.create(runtime, { bias: true, activation: 'relu' }),
-      MatmulKernel.create(runtime, {}),
-      MatmulKernel.create(runtime, { transposeB: true }),
-      MatmulKernel.create(runtime, { transposeA: true }),
-      LayerNormBackwardKernel.create(runtime, { residual: false }),
       LayerNormBackwardKernel.create(runtime, { residual: true }),
       AttentionBackwardKernel.create(runtime),
       ReluBackwardKernel.create(runtime),
-      RangeMeanPoolKernel.create(runtime),
-      GatherRowsKernel.create(runtime),
-      ScatterAddRowsKernel.create(runtime),
-      CrossEntropyKernel.create(runtime),
-      ColumnSumKernel.create(runtime),
-      SumSquaresKernel.create(runtime),
-      ClipScaleKernel.create(runtime),
-      AdamWKernel.create(runtime),
-      ReduceSumKernel.create(runtime),
-      CountCorrectKernel.create(runtime),
     ]);
-    const owned: GPUBuffer[] = [];
-    const buf = (floats: number, label: string) => {
-      const b = runtime.storage(floats * 4, `trainer ${label}`);
-      owned.push(b);
-      return b;
-    };
-    const sizes = paramSizes(weights, shape);
-    const params: ParamSlot[] = [];
-    for (const name of PARAM_NAMES) {
-      const floats = sizes[name];
-      if (floats === 0) continue;
-      params.push({ name, floats, value: buf(floats, name), grad: buf(floats, `${name}.grad`), m: buf(floats, `${name}.m`), v: buf(floats, `${name}.v`), group: name === 'prompt' ? 'prompt' : 'heads' });
-    }
-    const trainer = new UseLiteTrainer(
-      runtime, weights, shape, optimizer,
-      { embedding, softPrompt, layerNorm, attention, linear, linearResidual, linearRelu, plain, backData, backWeight, layerNormBackward, layerNormBackwardResidual, attentionBackward, reluBackward, pool, gather, scatter, crossEntropy, columnSum, sumSquares, clipScale, adamW, reduceSum, countCorrect },
-      frozen, params, { prompt: buf(4, 'stepState.prompt'), heads: buf(4, 'stepState.heads') }, buf(Math.max(params.length, 1), 'norm partials'), buf(2, 'clip'), buf(METRIC_SLOTS, 'metrics'), owned,
-    );
-    trainer.setParams(initial);
-    trainer.resetOptimizer();
-    trainer.resetMetrics();
-    return trainer;
+    const params = await ParamStore.create(runtime, 'trainer', paramSizes(weights, shape), optimizer, initial);
+    const kernels: Kernels = { ...heads, embedding, softPrompt, layerNorm, attention, linearResidual, linearRelu, layerNormBackwardResidual, attentionBackward, reluBackward };
+    return new UseLiteTrainer(runtime, weights, shape, kernels, frozen, params);
   }
 
-  /** Optimiser steps taken (AdamW's t). */
-  get steps(): number {
-    return this.stepCount;
-  }
-
-  setParams(p: TrainableParams): void {
-    const sizes = paramSizes(this.weights, this.shape);
-    for (const slot of this.params) {
-      const value = p[slot.name];
-      if (value.length !== sizes[slot.name]) throw new RangeError(`trainer: ${slot.name} has ${value.length} values, needs ${sizes[slot.name]}`);
-      this.runtime.write(slot.value, value);
-    }
-  }
-
-  /** Zeroes AdamW's moments and step count. */
-  resetOptimizer(): void {
-    for (const slot of this.params) {
-      const zeros = new Float32Array(slot.floats);
-      this.runtime.write(slot.m, zeros);
-      this.runtime.write(slot.v, zeros);
-    }
-    this.stepCount = 0;
-  }
-
-  resetMetrics(): void {
-    this.runtime.write(this.metrics, new Float32Array(METRIC_SLOTS));
-  }
-
-  async readParams(): Promise<TrainableParams> {
-    return this.readSlots('value');
-  }
-
-  async readGradients(): Promise<TrainableParams> {
-    return this.readSlots('grad');
-  }
-
-  /** Parameters and AdamW state, for a checkpoint. */
-  async readOptimizerState(): Promise<{ step: number; m: TrainableParams; v: TrainableParams }> {
-    return { step: this.stepCount, m: await this.readSlots('m'), v: await this.readSlots('v') };
-  }
-
-  setOptimizerState(state: { step: number; m: TrainableParams; v: TrainableParams }): void {
-    for (const slot of this.params) {
-      this.runtime.write(slot.m, state.m[slot.name]);
-      this.runtime.write(slot.v, state.v[slot.name]);
-    }
-    this.stepCount = state.step;
-  }
-
-  /** Forward and backward on one batch, leaving the gradients in place (tests read them). */
-  async gradients(batch: TrainBatch): Promise<void> {
-    const plan = this.prepareBatch(batch, batch.ids.length);
-    await this.runtime.submit('computing gradients', (enc) => {
-      encodeDispatches(enc, plan.forward);
-      encodeDispatches(enc, plan.backward);
-      encodeDispatches(enc, plan.metrics);
-    });
-  }
-
-  /**
-   * One optimiser step: forward, backward, clip, AdamW. `lr` is this step's learning rate for the heads and
-   * `promptLr` for the soft prompt (the schedule is applied by the caller). The losses are means over the
-   * batch's examples, so every example of the batch is real (the loop drops an epoch's last partial batch).
-   */
-  async step(batch: TrainBatch, lr: number, promptLr: number): Promise<void> {
-    const plan = this.prepareBatch(batch, batch.ids.length);
-    const t = this.stepCount + 1;
-    this.runtime.write(this.stepState.heads, stepStateFor(t, lr, this.optimizer.beta1, this.optimizer.beta2));
-    this.runtime.write(this.stepState.prompt, stepStateFor(t, promptLr, this.optimizer.beta1, this.optimizer.beta2));
-    await this.runtime.submit('training a step', (enc) => {
-      encodeDispatches(enc, plan.forward);
-      encodeDispatches(enc, plan.backward);
-      encodeDispatches(enc, plan.metrics);
-      encodeDispatches(enc, plan.update);
-      enc.copyBufferToBuffer(this.clip, 0, this.metrics, SLOT.gradNorm * 4, 4);
-    });
-    this.stepCount = t;
-  }
-
-  /** Predicted classes and task losses for a batch (evaluation: forward only, the head's loss per example). */
-  async predict(batch: TrainBatch, planBatch = batch.ids.length): Promise<{ predicted: Uint32Array; losses: Float32Array }> {
-    // Evaluation batches pad up to the training batch size (ignored rows), so they share the training plans.
-    const plan = this.prepareBatch(batch, Math.max(planBatch, batch.ids.length));
-    await this.runtime.submit('evaluating', (enc) => encodeDispatches(enc, plan.forward));
-    const n = batch.ids.length;
-    const [predicted, losses] = await Promise.all([this.runtime.read(plan.predicted, n * 4), this.runtime.read(plan.taskLosses, n * 4)]);
-    return { predicted: new Uint32Array(predicted), losses: new Float32Array(losses) };
-  }
-
-  /** The accumulated metrics since the last read, then zeroed. One small copy; call it every few steps. */
-  async readMetrics(): Promise<TrainMetrics> {
-    await this.runtime.submit('reading training metrics', (enc) => enc.copyBufferToBuffer(this.metrics, 0, this.metricsStaging, 0, METRIC_SLOTS * 4));
-    await this.metricsStaging.mapAsync(GPUMapMode.READ);
-    const m = new Float32Array(this.metricsStaging.getMappedRange().slice(0));
-    this.metricsStaging.unmap();
-    this.resetMetrics();
-    return { taskLossSum: m[SLOT.taskLoss], recLossSum: m[SLOT.recLoss], taskCorrect: m[SLOT.taskCorrect], recCorrect: m[SLOT.recCorrect], gradNorm: m[SLOT.gradNorm] };
-  }
-
-  destroy(): void {
-    this.plans.clear();
-    for (const b of this.owned) b.destroy();
-    this.metricsStaging.destroy();
-  }
-
-  private async readSlots(which: 'value' | 'grad' | 'm' | 'v'): Promise<TrainableParams> {
-    const out = emptyParams();
-    for (const slot of this.params) out[slot.name] = new Float32Array(await this.runtime.read(slot[which], slot.floats * 4));
-    return out;
-  }
-
-  /** Validates and writes a batch's ids, lengths, labels and targets into the plan for its shape. */
-  private prepareBatch(batch: TrainBatch, planBatch: number): Plan {
+  /** Layout [P ; k' ; x'] from row 0, right padding. */
+  protected prepareBatch(batch: TrainBatch, planBatch: number): Plan {
     const { promptLength: N, plainLength: m, classes, targetVocab } = this.shape;
-    const B = batch.ids.length;
-    if (B === 0) throw new RangeError('trainer: empty batch');
-    if (batch.labels.length !== B) throw new RangeError(`trainer: ${B} examples but ${batch.labels.length} labels`);
+    const B = checkBatch(batch, 'trainer');
     const longest = Math.max(...batch.ids.map((x) => x.length));
     const need = N + longest;
     if (need > this.weights.maxPositions) throw new RangeError(`trainer: ${need} rows (prompt ${N} + ${longest} tokens) exceed the encoder's ${this.weights.maxPositions} positions`);
     // Few shapes: rows round up to a multiple of 16.
     const seqLen = Math.min(this.weights.maxPositions, Math.ceil(Math.max(need, N + m + 1) / 16) * 16);
     const plan = this.plan(planBatch, seqLen);
-    const ids = new Uint32Array(plan.batch * seqLen);
-    const lengths = new Uint32Array(plan.batch);
-    const labels = new Uint32Array(plan.batch).fill(IGNORE_TARGET);
-    const targets = new Uint32Array(Math.max(plan.batch * m, 1)).fill(IGNORE_TARGET);
+    const packed = packedBatch(plan.batch, seqLen, m);
+    const layout = { label: 'trainer', seqLen, firstRow: N, vocabSize: this.weights.vocabSize, classes, plainLength: m, targetVocab };
     for (let b = 0; b < B; b++) {
       const x = batch.ids[b];
       if (x.length < m) throw new RangeError(`trainer: example ${b} has ${x.length} tokens, fewer than the ${m} plain tokens`);
-      for (let p = 0; p < x.length; p++) {
-        const id = x[p];
-        if (!Number.isInteger(id) || id < 0 || id >= this.weights.vocabSize) throw new RangeError(`trainer: token id ${id} is outside the vocabulary`);
-        ids[b * seqLen + N + p] = id;
-      }
-      lengths[b] = N + x.length;
-      const label = batch.labels[b];
-      if (!Number.isInteger(label) || label < 0 || label >= classes) throw new RangeError(`trainer: label ${label} is not a class index below ${classes}`);
-      labels[b] = label;
-      if (m > 0) {
-        const t = batch.plainTargets?.[b];
-        if (!t || t.length !== m) throw new RangeError(`trainer: example ${b} needs ${m} plain-token targets`);
-        for (let i = 0; i < m; i++) {
-          if (!Number.isInteger(t[i]) || t[i] < 0 || t[i] >= targetVocab) throw new RangeError(`trainer: plain target ${t[i]} is outside the target vocabulary (${targetVocab})`);
-          targets[b * m + i] = t[i];
-        }
-      }
+      packExample(packed, batch, b, layout);
+      packed.lengths[b] = N + x.length;
     }
     // Padding examples (rows past B) keep length N + m + 1 of token 0 so every kernel sees a valid row; their
     // targets are ignored, so they contribute nothing to losses or gradients.
-    for (let b = B; b < plan.batch; b++) lengths[b] = Math.min(seqLen, N + m + 1);
-    this.runtime.write(plan.ids, ids);
-    this.runtime.write(plan.lengths, lengths);
-    this.runtime.write(plan.labels, labels);
-    if (m > 0) this.runtime.write(plan.plainTargets, targets);
+    for (let b = B; b < plan.batch; b++) packed.lengths[b] = Math.min(seqLen, N + m + 1);
+    writePackedBatch(this.runtime, plan, packed, m);
     return plan;
   }
 
-  private plan(batch: number, seqLen: number): Plan {
-    return this.plans.get(`${batch}x${seqLen}`, () => this.buildPlan(batch, seqLen));
-  }
-
-  /** The activation arena and the dispatch lists of one shape. The gradient scales 1/B and λ/(B·m) are baked in. */
-  private buildPlan(batch: number, seqLen: number): Plan {
+  /** The gradient scales 1/B and λ/(B·m) are baked in. */
+  protected buildPlan(batch: number, seqLen: number): Plan {
     const rt = this.runtime;
     const k = this.kernels;
     const w = this.weights;
     const { promptLength: N, plainLength: m, classes, reconstructionWidth: c, targetVocab: T, lambda } = this.shape;
     const R = batch * seqLen;
-    const buffers: GPUBuffer[] = [];
-    const buf = (floats: number, label: string) => {
-      const b = rt.storage(floats * 4, `trainer ${batch}x${seqLen} ${label}`);
-      buffers.push(b);
-      return b;
-    };
-    const param = (name: ParamName) => {
-      const slot = this.params.find((p) => p.name === name);
-      if (!slot) throw new Error(`trainer: no parameter ${name}`);
-      return slot;
-    };
+    const { buffers, buf } = planArena(rt, `trainer ${batch}x${seqLen}`);
+    const param = (name: ParamName) => this.params.slot(name);
     const ids = buf(R, 'ids');
     const lengths = buf(batch, 'lengths');
     const labels = buf(batch, 'labels');
     const plainTargets = buf(Math.max(batch * m, 1), 'plain targets');
-    const forward: PreparedDispatch[] = [];
-    const backward: PreparedDispatch[] = [];
-    const update: PreparedDispatch[] = [];
-    const metrics: PreparedDispatch[] = [];
+    const lists: PlanLists = { buf, forward: [], backward: [], metrics: [] };
+    const { forward, backward, metrics } = lists;
 
     // ---- forward ----
     const d0 = w.embeddingDim;
@@ -479,51 +190,15 @@ export class UseLiteTrainer {
     const H = w.layers[w.layers.length - 1].hidden;
     const finalStates = x;
 
-    // Task head on the mean of the text rows [N + m, length).
-    const pooled = buf(batch * H, 'pooled');
-    const taskLogits = buf(batch * classes, 'task logits');
-    const dTaskLogits = buf(batch * classes, 'task dlogits');
-    const taskLosses = buf(batch, 'task losses');
-    const predicted = buf(batch, 'predicted');
-    forward.push(k.pool.prepareForward({ x: finalStates, lengths, out: pooled, batch, seqLen, hidden: H, start: N + m }));
-    forward.push(k.linear.prepare({ a: pooled, b: param('taskW').value, bias: param('taskB').value, out: taskLogits, m: batch, n: classes, k: H }));
-    // loss_task is the mean over the batch (step() batches are full; predict() only reads losses per row).
-    const taskCe = k.crossEntropy.prepare({ logits: taskLogits, targets: labels, dLogits: dTaskLogits, losses: taskLosses, predicted, rows: batch, classes, scale: 1 / batch });
-    forward.push(taskCe);
-    metrics.push(k.reduceSum.prepare({ x: taskLosses, out: this.metrics, count: batch, slot: SLOT.taskLoss, factor: 1, accumulate: true }));
-    metrics.push(k.countCorrect.prepare({ predicted, targets: labels, out: this.metrics, count: batch, slot: SLOT.taskCorrect }));
-
-    // ---- backward: heads ----
+    // ---- heads: the task classifier on the mean of the text rows [N + m, length), RAPT's reconstruction head ----
     const dFinal = buf(R * H, 'dFinal');
-    const dPooled = buf(batch * H, 'dPooled');
-    backward.push(k.backWeight.prepare({ a: pooled, b: dTaskLogits, out: param('taskW').grad, m: H, n: classes, k: batch }));
-    backward.push(k.columnSum.prepare({ x: dTaskLogits, out: param('taskB').grad, rows: batch, cols: classes }));
-    backward.push(k.backData.prepare({ a: dTaskLogits, b: param('taskW').value, out: dPooled, m: batch, n: H, k: classes }));
-    backward.push(k.pool.prepareBackward({ dPooled, lengths, dX: dFinal, batch, seqLen, hidden: H, start: N + m }));
-
+    const task = prepareTaskLoss(k, lists, { labels, batch, classes, metrics: this.params.metrics });
+    prepareClassifierHead(k, lists, { x: finalStates, ends: lengths, start: N + m, batch, seqLen, hidden: H, classes, weight: param('taskW'), bias: param('taskB'), task, dX: dFinal });
     if (m > 0) {
-      const rows = batch * m;
-      const index = buf(rows, 'plain rows');
-      rt.write(index, plainRowIndex(batch, seqLen, N, m));
-      const g = buf(rows * H, 'plain states');
-      const z = buf(rows * c, 'rec z');
-      const recLogits = buf(rows * T, 'rec logits');
-      const dRecLogits = buf(rows * T, 'rec dlogits');
-      const recLosses = buf(rows, 'rec losses');
-      const recPredicted = buf(rows, 'rec predicted');
-      const dz = buf(rows * c, 'rec dz');
-      const dg = buf(rows * H, 'rec dg');
-      forward.push(k.gather.prepare({ x: finalStates, index, out: g, rows, cols: H }));
-      forward.push(k.plain.prepare({ a: g, b: param('recW2').value, out: z, m: rows, n: c, k: H }));
-      forward.push(k.plain.prepare({ a: z, b: param('recW1').value, out: recLogits, m: rows, n: T, k: c }));
-      forward.push(k.crossEntropy.prepare({ logits: recLogits, targets: plainTargets, dLogits: dRecLogits, losses: recLosses, predicted: recPredicted, rows, classes: T, scale: lambda / rows }));
-      metrics.push(k.reduceSum.prepare({ x: recLosses, out: this.metrics, count: rows, slot: SLOT.recLoss, factor: 1, accumulate: true }));
-      metrics.push(k.countCorrect.prepare({ predicted: recPredicted, targets: plainTargets, out: this.metrics, count: rows, slot: SLOT.recCorrect }));
-      backward.push(k.backWeight.prepare({ a: z, b: dRecLogits, out: param('recW1').grad, m: c, n: T, k: rows }));
-      backward.push(k.backData.prepare({ a: dRecLogits, b: param('recW1').value, out: dz, m: rows, n: c, k: T }));
-      backward.push(k.backWeight.prepare({ a: g, b: dz, out: param('recW2').grad, m: H, n: c, k: rows }));
-      backward.push(k.backData.prepare({ a: dz, b: param('recW2').value, out: dg, m: rows, n: H, k: c }));
-      backward.push(k.scatter.prepare({ src: dg, index, dst: dFinal, count: rows, width: H, dstRows: R }));
+      prepareReconstructionHead(rt, k, lists, {
+        x: finalStates, firstRow: N, batch, seqLen, plainLength: m, hidden: H, width: c, targetVocab: T, lambda,
+        targets: plainTargets, w2: param('recW2'), w1: param('recW1'), metrics: this.params.metrics, dX: dFinal,
+      });
     }
 
     // ---- backward: through the frozen layers (activation gradients only), only when a prompt is trained ----
@@ -564,28 +239,18 @@ export class UseLiteTrainer {
     }
 
     // ---- update: clip by the global norm, then AdamW ----
-    this.params.forEach((p, i) => update.push(k.sumSquares.prepare({ x: p.grad, count: p.floats, partials: this.normPartials, slot: i })));
-    update.push(k.clipScale.prepare({ partials: this.normPartials, slots: this.params.length, out: this.clip, maxNorm: this.optimizer.maxGradNorm }));
-    const o = this.optimizer;
-    for (const p of this.params) {
-      // No weight decay on biases (common practice; the bias is 2 numbers).
-      const weightDecay = p.name === 'taskB' ? 0 : o.weightDecay;
-      update.push(k.adamW.prepare({ param: p.value, grad: p.grad, m: p.m, v: p.v, count: p.floats, stepState: this.stepState[p.group], clip: this.clip, beta1: o.beta1, beta2: o.beta2, eps: o.eps, weightDecay }));
-    }
+    const update = this.params.prepareUpdate();
 
-    return { batch, seqLen, ids, lengths, labels, plainTargets, taskLosses, predicted, buffers, dispatches: [...forward, ...backward, ...metrics, ...update], forward, backward, update, metrics };
+    return {
+      batch, seqLen, ids, lengths, labels, plainTargets, taskLosses: task.losses, predicted: task.predicted, clears: [], buffers,
+      dispatches: [...forward, ...backward, ...metrics, ...update], forward, backward, update, metrics,
+    };
   }
 }
 
 function checkShape(w: UseLiteWeights, s: TrainerShape): void {
-  for (const [name, v] of Object.entries(s)) {
-    if (name === 'lambda') {
-      if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`trainer: λ must be a finite number ≥ 0, got ${v}`);
-    } else if (!Number.isInteger(v) || v < 0) throw new RangeError(`trainer: ${name} must be an integer ≥ 0, got ${v}`);
-  }
-  if (s.classes < 2) throw new RangeError('trainer: a classifier needs at least 2 classes');
+  checkTrainerShape(s, 'trainer');
   if (s.promptLength + s.plainLength + 1 > w.maxPositions) throw new RangeError(`trainer: ${s.promptLength} prompt + ${s.plainLength} plain rows leave no room for text in ${w.maxPositions} positions`);
-  if (s.plainLength > 0 && (s.reconstructionWidth < 1 || s.targetVocab < 2)) throw new RangeError('trainer: the reconstruction head needs a width ≥ 1 and a target vocabulary ≥ 2');
 }
 
 /** Floats per trainable parameter (0 when that part is not trained). */
@@ -601,6 +266,3 @@ export function paramSizes(w: UseLiteWeights, s: TrainerShape): Record<ParamName
   };
 }
 
-export function emptyParams(): TrainableParams {
-  return { prompt: new Float32Array(0), taskW: new Float32Array(0), taskB: new Float32Array(0), recW2: new Float32Array(0), recW1: new Float32Array(0) };
-}

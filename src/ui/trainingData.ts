@@ -131,27 +131,29 @@ export interface AccuracyGroup {
  * form one group (one line over η), and every compare run adds one group per condition.
  */
 export function accuracyGroups(runs: readonly RunRecord[]): AccuracyGroup[] {
-  const groups = new Map<string, AccuracyGroup>();
+  const groups = new Map<string, AccuracyGroup & { base: string }>();
   const add = (key: string, base: string, condition: Condition, eta: number | null, seed: number, accuracy: number, run: RunRecord) => {
-    const g = groups.get(key) ?? { key, label: `${base} · ${CONDITION_SHORT[condition]}`, condition, values: [] };
+    const g = groups.get(key) ?? { key, base, label: '', condition, values: [] };
     g.values.push({ eta, seed, accuracy, run });
     groups.set(key, g);
   };
   for (const run of runs) {
     if (isTrainRun(run) && run.results.outcome) {
       const { seeds: _s, name: _n, eta: _e, ...rest } = run.spec;
-      const base = run.spec.name?.trim() || 'train';
-      add(`train|${canonicalJson(rest)}`, base, run.spec.condition, run.results.outcome.eta, run.seed, run.results.outcome.accuracy, run);
+      add(`train|${canonicalJson(rest)}`, run.spec.name?.trim() || 'train', run.spec.condition, run.results.outcome.eta, run.seed, run.results.outcome.accuracy, run);
     } else if (isCompareRun(run)) {
       for (const c of run.results.cells) add(`compare|${run.id}|${c.condition}`, run.name, c.condition, c.eta, c.seed, c.outcome.accuracy, run);
     }
   }
+  const all = [...groups.values()].sort((a, b) => CONDITIONS.indexOf(a.condition) - CONDITIONS.indexOf(b.condition));
+  // The condition alone names a group when all come from one experiment; else the experiment's name too.
+  const oneBase = new Set(all.map((g) => g.base)).size <= 1;
+  const named = all.map(({ base, ...g }) => ({ ...g, label: oneBase ? CONDITION_SHORT[g.condition] : `${base} · ${CONDITION_SHORT[g.condition]}` }));
   // Group labels must be unique (they are the legend).
-  const out = [...groups.values()].sort((a, b) => CONDITIONS.indexOf(a.condition) - CONDITIONS.indexOf(b.condition));
   const counts = new Map<string, number>();
-  for (const g of out) counts.set(g.label, (counts.get(g.label) ?? 0) + 1);
+  for (const g of named) counts.set(g.label, (counts.get(g.label) ?? 0) + 1);
   const seen = new Map<string, number>();
-  return out.map((g) => {
+  return named.map((g) => {
     if (counts.get(g.label)! === 1) return g;
     const i = (seen.get(g.label) ?? 0) + 1;
     seen.set(g.label, i);

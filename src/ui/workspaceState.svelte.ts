@@ -363,6 +363,8 @@ export class Workspace {
   // ── builder ─────────────────────────────────────────────────────────────────────────────────────────
 
   setDraft(draft: Record<string, unknown>): void {
+    // Another kind (a link, a spec file, a stored run, the kind choice): keep this kind's draft to come back to.
+    if (kindOf(draft) !== this.kind) this.#otherDrafts.set(this.kind, this.draft);
     this.draft = draft;
     this.shareLink = '';
     this.shareCopied = false;
@@ -378,7 +380,6 @@ export class Workspace {
   /** Switches the builder to another kind of experiment; each kind keeps its own draft. */
   setKind(kind: ExperimentKind): void {
     if (kind === this.kind) return;
-    this.#otherDrafts.set(this.kind, this.draft);
     this.setDraft(this.#otherDrafts.get(kind) ?? defaultDraft(kind));
     this.draftOrigin = 'default';
     this.linkError = null;

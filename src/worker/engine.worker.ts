@@ -92,6 +92,10 @@ const engine: EngineApi = {
     return model.info;
   },
 
+  async currentModel() {
+    return loaded?.model.info ?? null;
+  },
+
   async embedSentences(texts) {
     const { model, forward } = requireModel();
     return forward.embed(texts.map((t) => model.tokenizer.encodeWithOffsets(t).ids));

@@ -68,6 +68,8 @@ export interface EngineApi {
   init(): Promise<AdapterReport>;
   /** Loads the bundled model ('use-lite' or {kind: 'bundled'}), a Hub model or a local folder; replaces the current one only on success. */
   loadModel(source: ModelId | ModelSourceSpec, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  /** The loaded model, or null before any model is loaded. */
+  currentModel(): Promise<ModelInfo | null>;
   /** Sentence vectors of the loaded model, [texts.length × dim]. */
   embedSentences(texts: string[]): Promise<{ dim: number; vectors: Float32Array }>;
   /** Top-k predictions at every [MASK] of the text (masked-LM models only). */

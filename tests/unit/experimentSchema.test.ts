@@ -36,7 +36,7 @@ describe('experiment schema', () => {
     [{ ...minimal, corpus: { kind: 'file' } }, 'corpus.path'],
     [{ ...minimal, corpus: { kind: 'web', url: 'x' } }, 'corpus.kind'],
     [{ ...minimal, model: { id: 'gpt-5' } }, 'model.id'],
-    [{ ...minimal, kind: 'train' }, 'kind'],
+    [{ ...minimal, kind: 'attack' }, 'kind'],
     ['not an object', '(spec)'],
   ])('rejects %j, naming %s', (spec, path) => {
     expect(() => parseExperimentSpec(spec)).toThrow(SpecError);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseExperimentSpec, type ExperimentSpec } from '../../src/experiments/schema';
+import { DEMO_COMPARE_SPEC, DEMO_TRAIN_SPEC } from '../../src/experiments/trainingDefaults';
 import {
   decodeShareHash,
   encodeShareHash,
@@ -191,5 +192,30 @@ describe('share link fuzzing: thousands of random and mutated links never throw 
       outcomes[await decodesSafely(`#spec=1.${toBase64Url(await deflate(text))}`)]++;
     }
     expect(outcomes.error).toBeGreaterThan(500);
+  });
+});
+
+describe('share links for train and compare experiments (the codec walks the union of kinds)', () => {
+  it.each([
+    ['the train demo', DEMO_TRAIN_SPEC],
+    ['the compare demo', DEMO_COMPARE_SPEC],
+    ['a train spec on files', { schemaVersion: 2, kind: 'train', condition: 'prompt-tuning', eta: 7.5, data: { train: { kind: 'file', path: 'sst2/train.tsv', format: 'tsv' }, dev: { kind: 'file', path: 'sst2/dev.tsv' }, trainSize: 64, devSize: 32 }, seeds: [3, 4], rapt: { targetVocab: 500 }, training: { lr: 0.01 } }],
+  ])('%s round-trips through a link, compactly', async (_what, raw) => {
+    const spec = parseExperimentSpec(raw);
+    const hash = await encodeShareHash(spec);
+    expect(hash).toMatch(/^#spec=1\.[A-Za-z0-9_-]+$/);
+    expect(await decodeShareHash(hash)).toEqual(spec);
+  });
+
+  it('a link with a hostile train spec is refused with a message, never anything else', async () => {
+    for (const raw of [
+      { schemaVersion: 2, kind: 'train', data: { train: { kind: 'bundled' } }, seeds: [1], condition: '<script>alert(1)</script>' },
+      { schemaVersion: 2, kind: 'train', data: { train: { kind: 'bundled' } }, seeds: [1], training: { epochs: 1e9 } },
+      { schemaVersion: 2, kind: 'compare', data: { train: { kind: 'bundled' } }, seeds: [1], etas: [5], conditions: ['rapt', 'rapt'] },
+      { schemaVersion: 2, kind: 'train', data: { train: { kind: 'bundled' }, dev: { kind: 'inline', texts: ['x'] } }, seeds: [1] },
+    ]) {
+      const hash = `#spec=1.${toBase64Url(await deflate(JSON.stringify(raw)))}`;
+      await expect(decodeShareHash(hash)).rejects.toBeInstanceOf(ShareLinkError);
+    }
   });
 });

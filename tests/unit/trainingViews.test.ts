@@ -1,11 +1,10 @@
 // What the workspace shows of train and compare runs, as plain data: learning curves, the compare table and
 // its accuracy-vs-η plot data, the trade-off view's accuracy groups, the runs table's columns and sorting,
-// the CSV export, share links for every kind, and the builder form's walk of the training schema.
+// the CSV export, and the builder form's walk of the training schema (share links: shareLink.test.ts).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compareExperimentSchema, experimentSpecSchema, parseExperimentSpec, trainExperimentSchema } from '../../src/experiments/schema';
-import { decodeShareHash, encodeShareHash, ShareLinkError } from '../../src/experiments/shareLink';
 import { describeField, walkFields, withoutDefaults, type FieldNode } from '../../src/experiments/specFields';
-import { DEMO_COMPARE_SPEC, DEMO_TRAIN_SPEC } from '../../src/experiments/trainingDefaults';
+import { DEMO_TRAIN_SPEC } from '../../src/experiments/trainingDefaults';
 import { runsToCsv } from '../../src/storage/exportRuns';
 import { RunQueue } from '../../src/storage/runQueue';
 import type { RunRecord } from '../../src/storage/runRecord';
@@ -147,32 +146,7 @@ describe('export and compare of mixed runs', () => {
   });
 });
 
-describe('share links and the builder for training experiments', () => {
-  it.each([
-    ['the train demo', DEMO_TRAIN_SPEC],
-    ['the compare demo', DEMO_COMPARE_SPEC],
-    ['a train spec on files', { schemaVersion: 2, kind: 'train', condition: 'prompt-tuning', eta: 7.5, data: { train: { kind: 'file', path: 'sst2/train.tsv', format: 'tsv' }, dev: { kind: 'file', path: 'sst2/dev.tsv' }, trainSize: 64, devSize: 32 }, seeds: [3, 4], rapt: { targetVocab: 500 }, training: { lr: 0.01 } }],
-  ])('%s round-trips through a link, compactly', async (_what, raw) => {
-    const spec = parseExperimentSpec(raw);
-    const hash = await encodeShareHash(spec);
-    expect(hash).toMatch(/^#spec=1\.[A-Za-z0-9_-]+$/);
-    expect(await decodeShareHash(hash)).toEqual(spec);
-  });
-
-  it('a link with a hostile train spec is refused with a message, never anything else', async () => {
-    const deflate = async (text: string) => new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer());
-    const { toBase64Url } = await import('../../src/experiments/shareLink');
-    for (const raw of [
-      { schemaVersion: 2, kind: 'train', data: { train: { kind: 'bundled' } }, seeds: [1], condition: '<script>alert(1)</script>' },
-      { schemaVersion: 2, kind: 'train', data: { train: { kind: 'bundled' } }, seeds: [1], training: { epochs: 1e9 } },
-      { schemaVersion: 2, kind: 'compare', data: { train: { kind: 'bundled' } }, seeds: [1], etas: [5], conditions: ['rapt', 'rapt'] },
-      { schemaVersion: 2, kind: 'train', data: { train: { kind: 'bundled' }, dev: { kind: 'inline', texts: ['x'] } }, seeds: [1] },
-    ]) {
-      const hash = `#spec=1.${toBase64Url(await deflate(JSON.stringify(raw)))}`;
-      await expect(decodeShareHash(hash)).rejects.toBeInstanceOf(ShareLinkError);
-    }
-  });
-
+describe('the builder form for training experiments', () => {
   it('the schema walk describes the train and compare forms, the "none" of a nullable field included', () => {
     const byPath = (tree: FieldNode) => {
       const m = new Map<string, FieldNode>();

@@ -52,7 +52,8 @@ export function trainCaseBatch(c: TrainStepCase, corpusTokens: readonly number[]
   const examples = [];
   let at = (index * c.batch * (c.length + 3)) % Math.max(1, corpusTokens.length - c.batch * c.length);
   for (let b = 0; b < c.batch; b++) {
-    const n = b === 0 ? textMax : textMax - ((b * 7 + index) % spread);
+    // (b + index) % spread, not a multiple of b: with b·7, S = 32 (spread 7) gave every example the same length.
+    const n = b === 0 ? textMax : textMax - ((b + index) % spread);
     if (at + m + n > corpusTokens.length) at = 0;
     const plain = corpusTokens.slice(at, at + m);
     const text = corpusTokens.slice(at + m, at + m + n);
