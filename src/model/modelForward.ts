@@ -10,6 +10,8 @@ export interface ModelForward {
   readonly weightBytes: number;
   /** The USE-Lite encoder itself, for training (trainCondition.ts); null for other architectures. */
   readonly useLite: UseLiteEncoder | null;
+  /** The BERT-family encoder itself, for training (trainBertCondition.ts: its weights are shared); null for USE-Lite. */
+  readonly bert: BertEncoder | null;
   /** Sentence vectors [n, dim] for token-id sequences (as the model's tokenizer produced them). */
   embed(ids: readonly (readonly number[])[]): Promise<{ dim: number; vectors: Float32Array }>;
   /** Logits [positions, vocab] at [sentence, position] pairs; null when the model has no MLM head. */
@@ -26,6 +28,7 @@ export async function createModelForward(runtime: GpuRuntime, model: LoadedModel
         return encoder.weightBytes;
       },
       useLite: encoder,
+      bert: null,
       embed: async (ids) => ({ dim: 512, vectors: await encoder.encode(ids) }),
       maskedLogits: null,
       destroy: () => encoder.destroy(),
@@ -39,6 +42,7 @@ export async function createModelForward(runtime: GpuRuntime, model: LoadedModel
       return encoder.weightBytes;
     },
     useLite: null,
+    bert: encoder,
     embed: async (ids) => {
       const dim = arch.weights.config.hiddenSize;
       const vectors = new Float32Array(ids.length * dim);

@@ -45,19 +45,8 @@ import { LayerNormBackwardKernel } from './kernels/layerNormBackward';
 import { PromptRowsKernel } from './kernels/promptRows';
 import { createHeadKernels, prepareClassifierHead, prepareReconstructionHead, prepareTaskLoss, type HeadKernels, type PlanLists } from './heads';
 import { DEFAULT_OPTIMIZER, ParamStore, type OptimizerSettings, type ParamName, type TrainableParams } from './trainableParams';
-import {
-  TrainerCore,
-  checkBatch,
-  checkTrainerShape,
-  packExample,
-  packedBatch,
-  planArena,
-  writePackedBatch,
-  type PromptTrainer,
-  type StepPlan,
-  type TrainBatch,
-  type TrainerShape,
-} from './trainerCore';
+import { TrainerCore, checkBatch, checkTrainerShape, packExample, packedBatch, planArena, writePackedBatch } from './trainerCore';
+import type { PromptTrainer, StepPlan, TrainBatch, TrainerShape } from './trainerCore';
 
 export type { PromptTrainer } from './trainerCore';
 
@@ -295,6 +284,7 @@ export class BertTrainer extends TrainerCore<Plan> implements PromptTrainer {
       // Mean of the text rows [1 + N + m, poolEnd) → linear classifier; writes every element of dFinal.
       prepareClassifierHead(k, lists, { x: finalStates, ends: poolEnds, start: 1 + N + m, batch, seqLen, hidden: h, classes: C, weight: param('taskW'), bias: param('taskB'), task, dX: dFinal });
     } else {
+      // The frozen MLM head at the [MASK] rows, logits over the label words.
       const mlm = fw.mlm!;
       const g = buf(batch * h, 'mask states');
       const tPre = buf(batch * h, 'mlm transform pre-activation');
@@ -307,14 +297,16 @@ export class BertTrainer extends TrainerCore<Plan> implements PromptTrainer {
       forward.push(k.gather.prepare({ x: finalStates, index: maskIndex, out: g, rows: batch, cols: h, sourceRows: R }));
       forward.push(k.linear.prepare({ a: g, b: mlm.transformW, bias: mlm.transformB, out: tPre, m: batch, n: h, k: h }));
       forward.push(k.act.prepareForward({ x: tPre, y: tAct, count: batch * h }));
+      forward.push(k.layerNorm.prepare({ x: tAct, gamma: mlm.ln.gamma, beta: mlm.ln.beta, out: u, rows: batch, cols: h, eps }));
+      forward.push(k.decoder.prepare({ a: u, b: this.tables.labelDecoder, bias: this.tables.labelBias, out: task.logits, m: batch, n: C, k: h }));
       forward.push(task.crossEntropy);
-      forward.push(k.decoder.prepare({ a: u, b: this.tables.labelDecoder, bias: this.tables.labelBias, out: taskLogits, m: batch, n: C, k: h }));
-      forward.push(k.crossEntropy.prepare(taskCe));
       clears.push(dFinal);
-      backward.push(k.plain.prepare({ a: dTaskLogits, b: this.tables.labelDecoder, out: dU, m: batch, n: h, k: C }));
+      backward.push(k.plain.prepare({ a: task.dLogits, b: this.tables.labelDecoder, out: dU, m: batch, n: h, k: C }));
       backward.push(k.layerNormBackward.prepare({ x: tAct, gamma: mlm.ln.gamma, dOut: dU, dX: dTAct, rows: batch, cols: h, eps }));
       backward.push(k.act.prepareBackward({ x: tPre, dY: dTAct, dX: dTPre, count: batch * h }));
       backward.push(k.backData.prepare({ a: dTPre, b: mlm.transformW, out: dG, m: batch, n: h, k: h }));
+      backward.push(k.scatter.prepare({ src: dG, index: maskIndex, dst: dFinal, count: batch, width: h, dstRows: R }));
+    }
 
     // ---- reconstruction head (RAPT) at the plain rows 1 + N .. N + m ----
     if (m > 0) {

@@ -25,7 +25,7 @@ import { BertTrainer, bertParamSizes, type BertHead, type BertTrainerShape } fro
 import { trainLoop } from './trainLoop';
 import type { TrainHooks } from './trainCondition';
 import type { TrainRequest, TrainResult } from './trainTypes';
-import { DEFAULT_OPTIMIZER, type TrainableParams, type UseLiteTrainer } from './useLiteTrainer';
+import { DEFAULT_OPTIMIZER, type TrainableParams } from './trainableParams';
 
 export interface BertTrainContext {
   runtime: GpuRuntime;
@@ -123,9 +123,7 @@ export async function trainBertCondition(ctx: BertTrainContext, req: TrainReques
       maxGradNorm: req.settings.maxGradNorm,
     });
     const r = await trainLoop({
-      // trainLoop is typed with UseLiteTrainer but only calls the public methods both trainers share
-      // (bertTrainer.ts: PromptTrainer); this cast goes once trainLoop takes a PromptTrainer.
-      trainer: trainer as unknown as UseLiteTrainer,
+      trainer,
       train,
       dev,
       seed: req.seed,

@@ -11,6 +11,7 @@
 // there); the reconstruction head is simply not used.
 
 import type { GpuRuntime } from '../gpu/runtime';
+import type { BertEncoder } from '../model/bert/bertEncoder';
 import type { LoadedModel } from '../model/loadedModel';
 import type { UseLiteEncoder } from '../model/useLite/useLiteEncoder';
 import { initialSoftPrompt, softPromptInitIds } from '../peft/softPrompt';
@@ -29,7 +30,10 @@ export interface TrainContext {
   runtime: GpuRuntime;
   model: LoadedModel;
   privatizer: Privatizer;
+  /** The loaded USE-Lite encoder (its weights are shared with training); null for other architectures. */
   encoder: UseLiteEncoder | null;
+  /** The loaded BERT-family encoder, shared likewise; absent or null: trainBertCondition creates one for the run. */
+  bert?: BertEncoder | null;
 }
 
 export interface TrainHooks {
@@ -54,9 +58,10 @@ export function initialHeads(seed: number, hidden: number, shape: TrainerShape):
 export async function trainCondition(ctx: TrainContext, req: TrainRequest, hooks: TrainHooks = {}): Promise<TrainResult> {
   const { model, privatizer } = ctx;
   if (model.architecture.kind === 'bert') {
-    // BERT-family models: trainBertCondition.ts (BertTrainer); loaded on demand, with its own encoder for the run.
+    // BERT-family models: trainBertCondition.ts (BertTrainer), loaded on demand; it trains on the loaded
+    // encoder's weights (ctx.bert), or on an encoder of its own for the run when none is given.
     const { trainBertCondition } = await import('./trainBertCondition');
-    return trainBertCondition({ runtime: ctx.runtime, model, privatizer, encoder: null }, req, hooks);
+    return trainBertCondition({ runtime: ctx.runtime, model, privatizer, encoder: ctx.bert ?? null }, req, hooks);
   }
   if (req.head === 'verbaliser') throw new Error('The verbaliser head needs a masked-LM checkpoint (BERT family); the bundled USE-Lite encoder has no MLM head. Use the classifier head.');
   if (model.architecture.kind !== 'use-lite' || !ctx.encoder) {

@@ -11,7 +11,8 @@ import type { ServiceDataset } from '../rapt/serviceSide';
 import { evaluationBatches, trainingBatches } from './batching';
 import { learningRate } from './schedule';
 import type { EvalPoint, TrainCheckpoint, TrainPoint, TrainProgress, TrainSettings } from './trainTypes';
-import { PARAM_NAMES, type TrainableParams, type TrainBatch, type UseLiteTrainer } from './useLiteTrainer';
+import { PARAM_NAMES, type TrainableParams } from './trainableParams';
+import type { PromptTrainer, TrainBatch } from './trainerCore';
 
 /** Steps between metric readbacks (each is one 32-byte copy): enough points for a smooth curve. */
 function readEvery(totalSteps: number): number {
@@ -19,7 +20,7 @@ function readEvery(totalSteps: number): number {
 }
 
 export interface TrainLoopOptions {
-  trainer: UseLiteTrainer;
+  trainer: PromptTrainer;
   train: ServiceDataset;
   dev: ServiceDataset;
   seed: number;
@@ -56,7 +57,7 @@ function toBatch(data: ServiceDataset, indices: readonly number[]): TrainBatch {
 }
 
 /** Accuracy and mean task loss of the current parameters on a dataset (privatised as at inference). */
-export async function evaluate(trainer: UseLiteTrainer, data: ServiceDataset, batchSize: number, cancelled?: () => boolean): Promise<{ accuracy: number; loss: number }> {
+export async function evaluate(trainer: PromptTrainer, data: ServiceDataset, batchSize: number, cancelled?: () => boolean): Promise<{ accuracy: number; loss: number }> {
   let correct = 0;
   let loss = 0;
   const lengths = data.examples.map((e) => e.ids.length);
@@ -169,14 +170,14 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   return { history, evals, steps: step, accuracy: last.accuracy, loss: last.loss, seconds: { train: trainSeconds(), evaluate: evalSeconds } };
 }
 
-async function checkpoint(trainer: UseLiteTrainer, step: number, history: TrainPoint[], evals: EvalPoint[], seconds: number): Promise<TrainCheckpoint> {
+async function checkpoint(trainer: PromptTrainer, step: number, history: TrainPoint[], evals: EvalPoint[], seconds: number): Promise<TrainCheckpoint> {
   const params = await trainer.readParams();
   const adam = await trainer.readOptimizerState();
   const pick = (p: TrainableParams) => Object.fromEntries(PARAM_NAMES.filter((n) => p[n].length > 0).map((n) => [n, p[n]]));
   return { step, params: pick(params), adam: { m: pick(adam.m), v: pick(adam.v) }, history: [...history], evals: [...evals], seconds };
 }
 
-async function restore(trainer: UseLiteTrainer, c: TrainCheckpoint): Promise<void> {
+async function restore(trainer: PromptTrainer, c: TrainCheckpoint): Promise<void> {
   const full = (r: Record<string, Float32Array>): TrainableParams => {
     const out: TrainableParams = { prompt: new Float32Array(0), taskW: new Float32Array(0), taskB: new Float32Array(0), recW2: new Float32Array(0), recW1: new Float32Array(0) };
     for (const n of PARAM_NAMES) if (r[n]) out[n] = r[n];

@@ -28,19 +28,8 @@ import { ReluBackwardKernel } from './kernels/reluBackward';
 import { SoftPromptKernel } from './kernels/softPrompt';
 import { createHeadKernels, prepareClassifierHead, prepareReconstructionHead, prepareTaskLoss, type HeadKernels, type PlanLists } from './heads';
 import { DEFAULT_OPTIMIZER, ParamStore, type OptimizerSettings, type ParamName, type TrainableParams } from './trainableParams';
-import {
-  TrainerCore,
-  checkBatch,
-  checkTrainerShape,
-  packExample,
-  packedBatch,
-  planArena,
-  writePackedBatch,
-  type PromptTrainer,
-  type StepPlan,
-  type TrainBatch,
-  type TrainerShape,
-} from './trainerCore';
+import { TrainerCore, checkBatch, checkTrainerShape, packExample, packedBatch, planArena, writePackedBatch } from './trainerCore';
+import type { PromptTrainer, StepPlan, TrainBatch, TrainerShape } from './trainerCore';
 
 export { DEFAULT_OPTIMIZER, PARAM_NAMES, emptyParams } from './trainableParams';
 export type { OptimizerSettings, OptimizerState, ParamName, TrainableParams, TrainMetrics } from './trainableParams';

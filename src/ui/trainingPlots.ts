@@ -38,7 +38,7 @@ export function stepCurvePlot(spec: StepPlotSpec): Element {
     marginRight: 16,
     style: { fontSize: '11px', background: 'white' },
     x: { domain, label: 'optimiser step', grid: true },
-    y: spec.logY ? { type: 'log', label: `${spec.yLabel} (log scale)`, grid: true, nice: true } : { label: spec.yLabel, grid: true, nice: true, ...(spec.yDomain ? { domain: spec.yDomain } : { zero: true }) },
+    y: spec.logY ? { type: 'log', label: `${spec.yLabel} (log scale)`, grid: true, nice: true, tickFormat: '~g' } : { label: spec.yLabel, grid: true, nice: true, ...(spec.yDomain ? { domain: spec.yDomain } : { zero: true }) },
     color: { domain: spec.series.map((s) => s.name), range: spec.series.map((s) => s.color) },
     marks: [
       Plot.lineY(spec.points, { x: 'step', y: 'value', z: 'series', stroke: 'series', strokeWidth: 1.8 }),

@@ -184,7 +184,7 @@ const engine: EngineApi = {
     if (!runtime) throw new Error('The engine is not initialised.');
     cancelRequested = false;
     return trainCondition(
-      { runtime, model, privatizer, encoder: forward.useLite },
+      { runtime, model, privatizer, encoder: forward.useLite, bert: forward.bert },
       request,
       { onProgress: (p) => onProgress?.(p), onCheckpoint: onCheckpoint ? (c) => onCheckpoint(c) : undefined, cancelled: () => cancelRequested },
     );
