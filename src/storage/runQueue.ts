@@ -65,6 +65,7 @@ import {
 export interface TrainingEngine {
   init(): Promise<AdapterReport>;
   loadModel(id: 'use-lite'): Promise<ModelInfo>;
+  currentModel(): Promise<ModelInfo | null>;
   train(request: TrainRequest, onProgress?: (p: TrainProgress) => void, onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>): Promise<TrainResult>;
 }
 
@@ -144,6 +145,8 @@ export function queuedRuns(runs: readonly RunRecord[]): RunRecord[] {
 interface Attempt {
   readonly id: string;
   readonly run: RunRecord;
+  /** The record as this attempt found it (the previous attempt's environment, checkpoint). */
+  readonly before: RunRecord;
   save(patch: Partial<RunRecord>, mode: 'now' | 'batched'): Promise<void>;
   /** Compute seconds of the run so far (earlier attempts included). */
   seconds(): number;
@@ -295,6 +298,7 @@ export class RunQueue {
     const secondsBefore = run.seconds;
     const attempt: Attempt = {
       id,
+      before: queued,
       get run() {
         return run;
       },
@@ -456,6 +460,13 @@ export class RunQueue {
     if (started.checkpoint?.kind === 'train-weights' && started.checkpoint.key === key) {
       resume = readCheckpoint(await checkpoints.get(key).catch(() => undefined)) ?? undefined;
       if (!resume) note = 'its checkpoint is not in this browser, so it starts again from step 0';
+      // Trained weights belong to the model they were trained on (a spec on the "loaded" model may meet another one).
+      const before = a.before.environment?.model;
+      const nowModel = environment.model;
+      if (resume && before && nowModel && before.id !== nowModel.id) {
+        resume = undefined;
+        note = `it was trained on ${before.name} and ${nowModel.name} is loaded now, so it starts again from step 0`;
+      }
     }
     const at = now().toISOString();
     // The record's curves restart from the checkpoint: training replays every step after it.
@@ -500,7 +511,8 @@ export class RunQueue {
     }
     const result = outcome.result;
     let plainTokenText: string[] | null = null;
-    if (result.plainTokens && this.#deps.tokenText) plainTokenText = await this.#deps.tokenText(result.plainTokens).catch(() => null);
+    // Pieces of the bundled vocabulary; another model's plain tokens are shown as ids.
+    if (result.plainTokens && this.#deps.tokenText && spec.model.id === 'use-lite') plainTokenText = await this.#deps.tokenText(result.plainTokens).catch(() => null);
     const stamp = now().toISOString();
     const savedAt = new Map(history.map((h) => [h.step, h.at]));
     const finalEvals = result.evals.map(storedEval);

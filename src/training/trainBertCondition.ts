@@ -15,13 +15,8 @@ import type { LoadedModel } from '../model/loadedModel';
 import type { WordPieceTokenizer } from '../model/tokenizer/wordPiece';
 import { initialSoftPrompt, softPromptInitIds } from '../peft/softPrompt';
 import type { Privatizer } from '../privacy/privatize';
-import { PhiloxStream } from '../privacy/random/philox';
-import { StreamPurpose } from '../privacy/random/streams';
-import { candidateIdsOf, choosePlainTokens } from '../rapt/plainTokens';
-import { toService } from '../rapt/serviceSide';
-import { privatizeLabelledExamples, type PlainTokenOption } from '../rapt/userSide';
-import { PRIVATISED_CONDITIONS } from '../experiments/trainingSchema';
 import { BertTrainer, bertParamSizes, type BertHead, type BertTrainerShape } from './bertTrainer';
+import { conditionPlan, initialHeads, trainResult, userSide } from './conditionData';
 import { trainLoop } from './trainLoop';
 import type { TrainHooks } from './trainCondition';
 import type { TrainRequest, TrainResult } from './trainTypes';
@@ -60,58 +55,30 @@ export async function trainBertCondition(ctx: BertTrainContext, req: TrainReques
   const weights = model.architecture.weights;
   const cfg = weights.config;
   const tokenizer = model.tokenizer as WordPieceTokenizer;
-  const classes = req.labelNames.length;
-  if (classes < 2) throw new Error(`A classifier needs at least two labels; the data has ${classes}.`);
+  const plan = conditionPlan(req, model, cfg.vocabSize);
   const head: BertHead = req.head ?? 'classifier';
   if (head === 'verbaliser' && !weights.mlmHead) throw new Error('The verbaliser head needs a masked-LM checkpoint (e.g. BertForMaskedLM); this one has no MLM head. Use the classifier head.');
   const words = head === 'verbaliser' ? labelWordIds(tokenizer, req.labelWords ?? req.labelNames) : undefined;
-  if (words && words.length !== classes) throw new Error(`${words.length} label words for ${classes} labels.`);
-  const privatised = PRIVATISED_CONDITIONS.includes(req.condition);
-  const eta = privatised ? req.eta : Infinity;
-  const isRapt = req.condition === 'rapt' || req.condition === 'rapt-per-example';
-  const promptLength = req.condition === 'linear-probe' ? 0 : req.promptLength;
-  const lastCandidate = model.table.candidate.lastIndexOf(1);
-  const targetVocab = Math.min(req.rapt.targetVocab ?? lastCandidate + 1, cfg.vocabSize);
-  const m = isRapt ? req.rapt.plainTokens : 0;
+  if (words && words.length !== plan.classes) throw new Error(`${words.length} label words for ${plan.classes} labels.`);
   const s = tokenizer.specialIds;
   const shape: BertTrainerShape = {
-    promptLength, plainLength: m, classes, reconstructionWidth: req.rapt.width, targetVocab, lambda: req.rapt.lambda,
+    promptLength: plan.promptLength, plainLength: plan.plainLength, classes: plan.classes, reconstructionWidth: req.rapt.width, targetVocab: plan.targetVocab, lambda: req.rapt.lambda,
     head, ...(words ? { labelWordIds: words } : {}), specialIds: { cls: s.cls, sep: s.sep, mask: s.mask, pad: s.pad },
   };
   const closing = head === 'verbaliser' ? 2 : 1;
-  if (1 + promptLength + m + req.settings.maxTokens + closing > cfg.maxPositionEmbeddings) {
-    throw new Error(`[CLS] + prompt (${promptLength}) + plain tokens (${m}) + text (${req.settings.maxTokens}) + ${head === 'verbaliser' ? '[MASK] [SEP]' : '[SEP]'} exceed the model's ${cfg.maxPositionEmbeddings} positions; lower one of them.`);
+  if (1 + plan.promptLength + plan.plainLength + req.settings.maxTokens + closing > cfg.maxPositionEmbeddings) {
+    throw new Error(`[CLS] + prompt (${plan.promptLength}) + plain tokens (${plan.plainLength}) + text (${req.settings.maxTokens}) + ${head === 'verbaliser' ? '[MASK] [SEP]' : '[SEP]'} exceed the model's ${cfg.maxPositionEmbeddings} positions; lower one of them.`);
   }
 
-  // ---- user side ----
-  const t0 = performance.now();
-  const candidates = candidateIdsOf(model.table);
-  const plainCandidates = candidateIdsOf(model.table, targetVocab);
-  const fixedPlain = req.condition === 'rapt' ? choosePlainTokens(req.seed, m, plainCandidates) : null;
-  const plain: PlainTokenOption = fixedPlain
-    ? { kind: 'fixed', tokens: fixedPlain }
-    : req.condition === 'rapt-per-example'
-      ? { kind: 'per-example', seed: req.seed, m, candidates: plainCandidates }
-      : { kind: 'none' };
-  const tokenize = (text: string) => tokenizer.encode(text, { addSpecialTokens: false });
-  const privatize = (rows: Parameters<Privatizer['privatize']>[0], o: { invEta: number; seed: number }) => privatizer.privatize(rows, { ...o, cancelled: hooks.cancelled });
-  const total = req.train.length + req.dev.length;
-  const progress = (done: number) => hooks.onProgress?.({ phase: 'privatising', step: 0, totalSteps: 0, fraction: (0.05 * done) / Math.max(1, total), examplesPerSecond: null, etaSeconds: null });
-  const userTrain = await privatizeLabelledExamples(privatize, tokenize, req.train, { eta, seed: req.seed, split: 'train', plain, maxTokens: req.settings.maxTokens, onProgress: (d) => progress(d) });
-  const userDev = await privatizeLabelledExamples(privatize, tokenize, req.dev, { eta, seed: req.seed, split: 'dev', plain, maxTokens: req.settings.maxTokens, onProgress: (d) => progress(req.train.length + d) });
-  const changedFraction = changedShare(userTrain, req.train, tokenize, m);
-  const train = toService(userTrain);
-  const dev = toService(userDev);
-  const privatiseSeconds = (performance.now() - t0) / 1000;
-  if (train.examples.length === 0) throw new Error('No training example has any token; check the text column.');
-  if (dev.examples.length === 0) throw new Error('No evaluation example has any token; check the text column.');
+  // ---- user side: only ids cross ([CLS]/[SEP] are added by the trainer, not privatised) ----
+  const data = await userSide(req, plan, model, privatizer, (text) => tokenizer.encode(text, { addSpecialTokens: false }), hooks);
 
   // ---- service side ----
   const h = cfg.hiddenSize;
-  const heads = initialBertHeads(req.seed, h, shape);
   const initial: TrainableParams = {
-    prompt: promptLength > 0 ? initialSoftPrompt({ data: weights.wordEmbeddings, vocabSize: cfg.vocabSize, dim: h }, softPromptInitIds(req.seed, promptLength, candidates), 1) : new Float32Array(0),
-    ...heads,
+    // BERT's word embeddings enter as they are (its embedding LayerNorm follows), so scale 1.
+    prompt: plan.promptLength > 0 ? initialSoftPrompt({ data: weights.wordEmbeddings, vocabSize: cfg.vocabSize, dim: h }, softPromptInitIds(req.seed, plan.promptLength, data.candidates), 1) : new Float32Array(0),
+    ...initialHeads(req.seed, h, shape, head === 'classifier'),
   };
   const ownEncoder = ctx.encoder ? null : await BertEncoder.create(ctx.runtime, weights);
   const encoder = ctx.encoder ?? ownEncoder!;
@@ -124,8 +91,8 @@ export async function trainBertCondition(ctx: BertTrainContext, req: TrainReques
     });
     const r = await trainLoop({
       trainer,
-      train,
-      dev,
+      train: data.train,
+      dev: data.dev,
       seed: req.seed,
       settings: req.settings,
       resume: req.resume,
@@ -134,56 +101,9 @@ export async function trainBertCondition(ctx: BertTrainContext, req: TrainReques
       cancelled: hooks.cancelled,
       progressRange: [0.05, 1],
     });
-    const sizes = bertParamSizes(weights, shape);
-    return {
-      condition: req.condition,
-      eta: privatised ? req.eta : null,
-      seed: req.seed,
-      accuracy: r.accuracy,
-      loss: r.loss,
-      history: r.history,
-      evals: r.evals,
-      steps: r.steps,
-      trainExamples: train.examples.length,
-      devExamples: dev.examples.length,
-      changedFraction,
-      plainTokens: fixedPlain ? [...fixedPlain] : null,
-      shape: { promptLength, plainLength: m, reconstructionWidth: shape.reconstructionWidth, targetVocab, classes, trainedParameters: Object.values(sizes).reduce((a, b) => a + b, 0) },
-      seconds: { privatise: privatiseSeconds, train: r.seconds.train, evaluate: r.seconds.evaluate },
-    };
+    return trainResult(req, plan, data, r, shape.reconstructionWidth, bertParamSizes(weights, shape));
   } finally {
     trainer?.destroy();
     ownEncoder?.destroy();
   }
-}
-
-/**
- * Initial heads, as trainCondition.ts's initialHeads (same stream, same draws): task head zero (the
- * verbaliser has none), RAPT's W2, W1 ~ N(0, 1/fan_in).
- */
-export function initialBertHeads(seed: number, hidden: number, shape: BertTrainerShape): Omit<TrainableParams, 'prompt'> {
-  const stream = new PhiloxStream(seed, StreamPurpose.headInit);
-  const normal = (n: number, std: number) => Float32Array.from({ length: n }, () => std * stream.nextNormal());
-  const rec = shape.plainLength > 0;
-  const classifier = shape.head === 'classifier';
-  return {
-    taskW: new Float32Array(classifier ? hidden * shape.classes : 0),
-    taskB: new Float32Array(classifier ? shape.classes : 0),
-    recW2: rec ? normal(hidden * shape.reconstructionWidth, 1 / Math.sqrt(hidden)) : new Float32Array(0),
-    recW1: rec ? normal(shape.reconstructionWidth * shape.targetVocab, 1 / Math.sqrt(shape.reconstructionWidth)) : new Float32Array(0),
-  };
-}
-
-/** Share of the training text's tokens that privatisation changed (as in trainCondition.ts). */
-function changedShare(data: { examples: readonly { ids: Uint32Array }[]; sourceIndices: readonly number[] }, texts: readonly { text: string }[], tokenize: (t: string) => number[], m: number): number {
-  let changed = 0;
-  let total = 0;
-  data.examples.forEach((e, i) => {
-    const clean = tokenize(texts[data.sourceIndices[i]].text);
-    for (let p = m; p < e.ids.length; p++) {
-      total++;
-      if (e.ids[p] !== clean[p - m]) changed++;
-    }
-  });
-  return total ? changed / total : 0;
 }

@@ -272,13 +272,16 @@ export class Workspace {
       await Promise.race([explorer.curvesRunning ? explorer.whenCurvesSettled() : new Promise(() => {}), new Promise((r) => setTimeout(r, 250))]);
     }
     const engine = explorer.engine!;
-    explorer.engineHolder = { label: 'An experiment run', stop: () => this.#queue?.interruptCurrent('stopped because another model was loaded; resume it to continue on the bundled model') ?? Promise.resolve() };
+    explorer.engineHolder = { label: 'An experiment run', stop: () => this.#queue?.interruptCurrent('stopped because another model was loaded; resume it to continue') ?? Promise.resolve() };
     try {
       const adapter = explorer.adapter;
       if (!adapter) throw new Error('The GPU adapter is not known yet.');
-      // Experiments name their model; the explorer may have another one loaded (Model panel).
+      // Experiments name their model; the explorer may have another one loaded (Model panel). A training
+      // experiment on the "loaded" model takes whichever one that is.
       let model = explorer.model;
-      if (!model || model.id !== spec.model.id) {
+      if (spec.model.id === 'loaded') {
+        if (!model) throw new SpecError('This experiment trains the loaded model, and none is loaded: load one in the Models panel first.');
+      } else if (!model || model.id !== spec.model.id) {
         explorer.modelChanging = true;
         try {
           model = await engine.loadModel(spec.model.id);

@@ -113,6 +113,10 @@ export class FakeTrainer implements TrainingEngine {
     return { id: 'use-lite', name: 'USE-Lite', vocabSize: 8002, embeddingDim: 256, candidateCount: 7994 } as ModelInfo;
   }
 
+  async currentModel() {
+    return this.loadModel();
+  }
+
   async train(request: TrainRequest, onProgress?: (p: TrainProgress) => void, onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>): Promise<TrainResult> {
     this.requests.push(request);
     this.cancelled = false;

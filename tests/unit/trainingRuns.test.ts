@@ -221,6 +221,23 @@ describe('the queue runs train experiments', () => {
     expect(engine.trainer.requests[0].resume).toBeUndefined();
   });
 
+  it('does not resume weights trained on another model than the one loaded now', async () => {
+    const { store, queue, engine, checkpoints } = await setup();
+    engine.trainer.holdAt(3);
+    const [a] = await queue.enqueue(plannedRuns(trainSpec()), 'x');
+    await engine.trainer.reached;
+    await queue.cancel([a.id]);
+    await queue.idle();
+    expect(checkpoints.data.has(checkpointKey(a.id))).toBe(true);
+    const stopped = store.get(a.id)!;
+    // As if the previous attempt had trained a BERT checkpoint loaded in the Models panel.
+    await store.save({ ...stopped, environment: { ...stopped.environment!, model: { id: 'hub:bert-tiny', name: 'bert-tiny', vocabSize: 30522, embeddingDim: 128, candidateCount: 30000 } } }, 'now');
+    await queue.resume([a.id]);
+    await queue.idle();
+    expect(engine.trainer.requests.at(-1)!.resume).toBeUndefined();
+    expect(trainRun(store.get(a.id)).status).toBe('done');
+  });
+
   it('cancel stops training at the next step (engine.cancel), keeps the checkpoint, and the run resumes from it', async () => {
     const { store, queue, engine } = await setup();
     engine.trainer.holdAt(3);
