@@ -9,7 +9,6 @@ import { parseLabelledFile, type LabelledDataset, type LabelledBadRow } from '..
 import { detectFormat } from '../data/tabular';
 import { subsetIndices } from '../training/batching';
 import type { LabelledText, TrainCheckpoint, TrainProgress, TrainRequest, TrainResult } from '../training/trainTypes';
-import type { Engine } from '../worker/engineClient';
 import { callback } from '../worker/engineClient';
 import { SpecError, type CompareExperimentSpec, type TrainExperimentSpec, type TrainingSpec } from './schema';
 import { CONDITION_LABELS, PRIVATISED_CONDITIONS, type Condition } from './trainingSchema';
@@ -99,6 +98,14 @@ export function trainRequest(spec: TrainingSpec, condition: Condition, eta: numb
     settings: { ...spec.training },
     ...(resume ? { resume } : {}),
   };
+}
+
+/** What the training drivers need of the engine: the comlink proxy in the app (callbacks wrapped here), a fake in tests. */
+export interface TrainingEngine {
+  init(): Promise<AdapterReport>;
+  loadModel(id: 'use-lite'): Promise<ModelInfo>;
+  currentModel(): Promise<ModelInfo | null>;
+  train(request: TrainRequest, onProgress?: (p: TrainProgress) => void, onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>): Promise<TrainResult>;
 }
 
 export interface Environment {
@@ -194,7 +201,7 @@ export function compareTable(cells: readonly CompareCell[]): CompareRow[] {
 }
 
 /** The bundled model (loaded if needed), or the one the Models panel loaded. */
-async function modelFor(engine: Engine, spec: TrainingSpec): Promise<ModelInfo> {
+async function modelFor(engine: TrainingEngine, spec: TrainingSpec): Promise<ModelInfo> {
   if (spec.model.id === 'use-lite') return engine.loadModel('use-lite');
   const current = await engine.currentModel();
   if (!current) throw new SpecError('This experiment trains the loaded model, and none is loaded: load one in the Models panel first (the headless runner has only the bundled model, use-lite).');
@@ -202,7 +209,7 @@ async function modelFor(engine: Engine, spec: TrainingSpec): Promise<ModelInfo> 
 }
 
 export async function runTrainExperiment(
-  engine: Engine,
+  engine: TrainingEngine,
   spec: TrainExperimentSpec,
   data: TrainingData,
   appVersion: string,
@@ -229,7 +236,7 @@ export async function runTrainExperiment(
  * `onCell` is called after each cell so the caller can store progress.
  */
 export async function runCompareExperiment(
-  engine: Engine,
+  engine: TrainingEngine,
   spec: CompareExperimentSpec,
   data: TrainingData,
   appVersion: string,

@@ -23,7 +23,9 @@ import { etaAttacks, etaMetrics, privatizeSummary } from '../experiments/privati
 import type { ExperimentSpec, PrivatizeExperimentSpec, TrainingSpec } from '../experiments/schema';
 import { conditionHash, specHash } from '../experiments/specHash';
 import type { PlannedRun } from '../experiments/sweep';
-import { compareCells, runCompareExperiment, runTrainExperiment, splitForSeed, type CompareCell, type TrainingData, type TrainingProgress } from '../experiments/trainingExperiment';
+import { compareCells, runCompareExperiment, runTrainExperiment, splitForSeed, type CompareCell, type TrainingData, type TrainingEngine, type TrainingProgress } from '../experiments/trainingExperiment';
+
+export type { TrainingEngine };
 import type { EtaStatistics } from '../privacy/statistics/etaSweep';
 import type { TrainCheckpoint, TrainProgress, TrainRequest, TrainResult } from '../training/trainTypes';
 import type { PrivatizedText, PrivatizeTextsRequest, SweepProgress, SweepTextsRequest } from '../worker/engineApi';
@@ -60,14 +62,6 @@ import {
   trainOutcome,
   trainSummary,
 } from './trainingResults';
-
-/** What the training drivers need of the engine: the comlink proxy in the app (callbacks wrapped by the drivers), a fake in tests. */
-export interface TrainingEngine {
-  init(): Promise<AdapterReport>;
-  loadModel(id: 'use-lite'): Promise<ModelInfo>;
-  currentModel(): Promise<ModelInfo | null>;
-  train(request: TrainRequest, onProgress?: (p: TrainProgress) => void, onCheckpoint?: (c: TrainCheckpoint) => void | Promise<void>): Promise<TrainResult>;
-}
 
 /** What a run needs of the engine (the comlink proxy in the app, with callbacks wrapped; a fake in tests). */
 export interface QueueEngine {
@@ -505,7 +499,7 @@ export class RunQueue {
     };
     let outcome;
     try {
-      outcome = await runTrainExperiment(engine.trainer as unknown as Engine, spec, data, environment.appVersion, onProgress, resume, onCheckpoint);
+      outcome = await runTrainExperiment(engine.trainer, spec, data, environment.appVersion, onProgress, resume, onCheckpoint);
     } finally {
       settled = true;
     }
@@ -574,7 +568,7 @@ export class RunQueue {
       a.throwIfStopped();
     };
     try {
-      await runCompareExperiment(engine.trainer as unknown as Engine, spec, data, environment.appVersion, onProgress, started.results.cells.map(toCompareCell), onCell);
+      await runCompareExperiment(engine.trainer, spec, data, environment.appVersion, onProgress, started.results.cells.map(toCompareCell), onCell);
     } finally {
       settled = true;
     }
