@@ -2,7 +2,7 @@
 // our trainer exactly what the jax-js and TF.js steps get (trainerAdapter.ts), the per-kernel grouping of
 // pipeline labels, and the printed table.
 import { describe, expect, it } from 'vitest';
-import { benchPlan, smallestTrainCase, trainPlan } from '../../src/bench/plan';
+import { benchPlan, quickTrainCase, trainPlan } from '../../src/bench/plan';
 import { formatResults, relCell } from '../../src/bench/report';
 import { summarize } from '../../src/bench/timing';
 import { trainCasesOf, trainKernelGroup } from '../../src/bench/trainSection';
@@ -30,15 +30,15 @@ describe('train plan', () => {
     expect(benchPlan(true, 'train').sections).toEqual(['train']);
   });
 
-  it('runs every demo case in full and only the smallest, one step each, in --quick', () => {
+  it('runs every demo case in full and only the demo case, one step each, in --quick', () => {
     const full = trainPlan(false);
     expect(full.cases).toEqual(TRAIN_STEP_CASES.map((c) => c.name));
     expect(full.tf).toBe(1);
     expect(full.jax).toBeGreaterThanOrEqual(2);
     expect(full.ours.reps).toBeGreaterThanOrEqual(10);
     const quick = trainPlan(true);
-    expect(quick.cases).toEqual([smallestTrainCase()]);
-    expect(smallestTrainCase()).toBe('prompt tuning 16×32');
+    expect(quick.cases).toEqual([quickTrainCase()]);
+    expect(quickTrainCase()).toBe('RAPT 16×32');
     expect([quick.ours.reps, quick.jax, quick.tf]).toEqual([1, 1, 1]);
     expect(benchPlan(true).train).toEqual(quick);
     expect(trainCasesOf(full).map((c) => c.name)).toEqual(full.cases);
