@@ -60,7 +60,10 @@ test('bad specs and unreadable files give a clear error and a non-zero exit', as
 
   const missing = runExperiment({ schemaVersion: 1, kind: 'privatize', corpus: { kind: 'file', path: '/nonexistent/x.tsv' }, etas: [10], seed: 1 });
   expect(missing.status).toBe(2);
-  expect(missing.stderr).toContain('cannot read the corpus file');
+  expect(missing.stderr).toContain('cannot read the data file /nonexistent/x.tsv');
+  const missingTrain = runExperiment({ schemaVersion: 2, kind: 'train', data: { train: { kind: 'file', path: '/nonexistent/train.tsv' } }, seeds: [1] });
+  expect(missingTrain.status).toBe(2);
+  expect(missingTrain.stderr).toContain('cannot read the data file /nonexistent/train.tsv');
 
   const dir = mkdtempSync(join(tmpdir(), 'rapt-corpus-'));
   const file = join(dir, 'c.csv');
