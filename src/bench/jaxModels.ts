@@ -17,19 +17,20 @@
 
 import type { Array as JaxArray } from '@jax-js/jax';
 import type { BertWeights } from '../model/bert/bertWeights';
-import type { UseLiteWeights } from '../model/useLite/useLiteWeights';
+import type { UseLiteLayerWeights, UseLiteWeights } from '../model/useLite/useLiteWeights';
 import { useLiteTimingTable } from '../model/useLite/useLiteWeights';
 import type { Jax } from './peers';
 
-type LayerNormParams = { gamma: JaxArray; beta: JaxArray };
+export type LayerNormParams = { gamma: JaxArray; beta: JaxArray };
 
-type UseLayerParams = {
+/** One USE-Lite layer's weights on the device (also the frozen encoder of training/jaxTrainStep.ts). */
+export type UseLayerParams = {
   ln: LayerNormParams;
   qkvW: JaxArray;
   qkvB: JaxArray;
   outW: JaxArray;
   outB: JaxArray;
-  /** Layer 0 only; layer 1 adds its input unchanged. */
+  /** Layer 0 only; layer 1 adds its input unchanged (a list so that the pytree has no optional member). */
   res: { w: JaxArray; b: JaxArray }[];
   ffnLn: LayerNormParams;
   w1: JaxArray;
@@ -38,7 +39,10 @@ type UseLayerParams = {
   b2: JaxArray;
 };
 
-type UseParams = { embeddings: JaxArray; timing: JaxArray; layers: UseLayerParams[]; outW: JaxArray; outB: JaxArray };
+/** USE-Lite's embeddings, timing table and layers on the device. */
+export type UseEncoderParams = { embeddings: JaxArray; timing: JaxArray; layers: UseLayerParams[] };
+
+type UseParams = UseEncoderParams & { outW: JaxArray; outB: JaxArray };
 
 type BertLayerParams = {
   qkvW: JaxArray;
@@ -56,12 +60,39 @@ type BertLayerParams = {
 type BertEmbeddingParams = { word: JaxArray; position: JaxArray; type0: JaxArray; ln: LayerNormParams };
 
 /** A device array of `data` with `shape` (float32). */
-function put(jax: Jax, data: Float32Array, shape: number[]): JaxArray {
+export function put(jax: Jax, data: Float32Array, shape: number[]): JaxArray {
   return jax.numpy.array(data, { shape });
 }
 
+/** USE-Lite's embeddings, timing table and layers as device arrays. */
+export function useLiteEncoderParams(jax: Jax, w: UseLiteWeights): UseEncoderParams {
+  return {
+    embeddings: put(jax, w.embeddings, [w.vocabSize, w.embeddingDim]),
+    timing: put(jax, useLiteTimingTable(w), [w.maxPositions, w.embeddingDim]),
+    layers: w.layers.map((l) => useLiteLayerParams(jax, l)),
+  };
+}
+
+function useLiteLayerParams(jax: Jax, l: UseLiteLayerWeights): UseLayerParams {
+  return {
+    ln: { gamma: put(jax, l.attentionLn.gamma, [l.inputWidth]), beta: put(jax, l.attentionLn.beta, [l.inputWidth]) },
+    qkvW: put(jax, l.qkvWeight, [l.inputWidth, 3 * l.inputWidth]),
+    qkvB: put(jax, l.qkvBias, [3 * l.inputWidth]),
+    outW: put(jax, l.attentionOutWeight, [l.inputWidth, l.hidden]),
+    outB: put(jax, l.attentionOutBias, [l.hidden]),
+    res: l.residualProjection
+      ? [{ w: put(jax, l.residualProjection.weight, [l.inputWidth, l.hidden]), b: put(jax, l.residualProjection.bias, [l.hidden]) }]
+      : [],
+    ffnLn: { gamma: put(jax, l.ffnLn.gamma, [l.hidden]), beta: put(jax, l.ffnLn.beta, [l.hidden]) },
+    w1: put(jax, l.ffnInWeight, [l.hidden, l.ffnWidth]),
+    b1: put(jax, l.ffnInBias, [l.ffnWidth]),
+    w2: put(jax, l.ffnOutWeight, [l.ffnWidth, l.hidden]),
+    b2: put(jax, l.ffnOutBias, [l.hidden]),
+  };
+}
+
 /** (x − mean) / √(var + eps) · γ + β over the last axis, biased variance (both models). */
-function layerNorm(jax: Jax, x: JaxArray, p: LayerNormParams, eps: number): JaxArray {
+export function layerNorm(jax: Jax, x: JaxArray, p: LayerNormParams, eps: number): JaxArray {
   const np = jax.numpy;
   const mean = x.ref.mean(-1, { keepdims: true });
   const centred = x.sub(mean);
@@ -70,7 +101,7 @@ function layerNorm(jax: Jax, x: JaxArray, p: LayerNormParams, eps: number): JaxA
 }
 
 /** x [rows, in] · W [in, out] + b. */
-const linear = (jax: Jax, x: JaxArray, w: JaxArray, b: JaxArray): JaxArray => jax.numpy.matmul(x, w).add(b);
+export const linear = (jax: Jax, x: JaxArray, w: JaxArray, b: JaxArray): JaxArray => jax.numpy.matmul(x, w).add(b);
 
 /**
  * Multi-head self-attention over qkv [batch·length, 3·width] (column blocks [Q | K | V], heads in
@@ -93,23 +124,7 @@ export interface JaxUseLite {
 export function jaxUseLite(jax: Jax, w: UseLiteWeights): JaxUseLite {
   const np = jax.numpy;
   const params: UseParams = {
-    embeddings: put(jax, w.embeddings, [w.vocabSize, w.embeddingDim]),
-    timing: put(jax, useLiteTimingTable(w), [w.maxPositions, w.embeddingDim]),
-    layers: w.layers.map((l) => ({
-      ln: { gamma: put(jax, l.attentionLn.gamma, [l.inputWidth]), beta: put(jax, l.attentionLn.beta, [l.inputWidth]) },
-      qkvW: put(jax, l.qkvWeight, [l.inputWidth, 3 * l.inputWidth]),
-      qkvB: put(jax, l.qkvBias, [3 * l.inputWidth]),
-      outW: put(jax, l.attentionOutWeight, [l.inputWidth, l.hidden]),
-      outB: put(jax, l.attentionOutBias, [l.hidden]),
-      res: l.residualProjection
-        ? [{ w: put(jax, l.residualProjection.weight, [l.inputWidth, l.hidden]), b: put(jax, l.residualProjection.bias, [l.hidden]) }]
-        : [],
-      ffnLn: { gamma: put(jax, l.ffnLn.gamma, [l.hidden]), beta: put(jax, l.ffnLn.beta, [l.hidden]) },
-      w1: put(jax, l.ffnInWeight, [l.hidden, l.ffnWidth]),
-      b1: put(jax, l.ffnInBias, [l.ffnWidth]),
-      w2: put(jax, l.ffnOutWeight, [l.ffnWidth, l.hidden]),
-      b2: put(jax, l.ffnOutBias, [l.hidden]),
-    })),
+    ...useLiteEncoderParams(jax, w),
     outW: put(jax, w.outputWeight, [512, 512]),
     outB: put(jax, w.outputBias, [512]),
   };

@@ -14,9 +14,10 @@ import { candidateIdsOf, choosePlainTokens } from '../rapt/plainTokens';
 import { toService, type ServiceDataset } from '../rapt/serviceSide';
 import { privatizeLabelledExamples, type PlainTokenOption } from '../rapt/userSide';
 import { PRIVATISED_CONDITIONS } from '../experiments/trainingSchema';
-import type { TrainLoopResult } from './trainLoop';
+import { trainLoop, type TrainLoopOptions, type TrainLoopResult } from './trainLoop';
 import type { TrainProgress, TrainRequest, TrainResult } from './trainTypes';
-import type { TrainableParams } from './trainableParams';
+import { DEFAULT_OPTIMIZER, type OptimizerSettings, type TrainableParams } from './trainableParams';
+import type { PromptTrainer } from './trainerCore';
 
 /** What the request's condition asks for, resolved against the model. */
 export interface ConditionPlan {
@@ -129,6 +130,32 @@ export function initialHeads(
     recW2: rec ? normal(hidden * shape.reconstructionWidth, 1 / Math.sqrt(hidden)) : new Float32Array(0),
     recW1: rec ? normal(shape.reconstructionWidth * shape.targetVocab, 1 / Math.sqrt(shape.reconstructionWidth)) : new Float32Array(0),
   };
+}
+
+/** The optimizer of a request's trainer: the defaults with the request's weight decay and clipping norm. */
+export function requestOptimizer(req: TrainRequest): OptimizerSettings {
+  return { ...DEFAULT_OPTIMIZER, weightDecay: req.settings.weightDecay, maxGradNorm: req.settings.maxGradNorm };
+}
+
+/** The SERVICE side: the training loop on the privatised data with the request's settings (after privatising, 5–100 % of the progress bar). */
+export function serviceTrainLoop(
+  trainer: PromptTrainer,
+  data: ServiceData,
+  req: TrainRequest,
+  hooks: Pick<TrainLoopOptions, 'onProgress' | 'onCheckpoint' | 'cancelled'>,
+): Promise<TrainLoopResult> {
+  return trainLoop({
+    trainer,
+    train: data.train,
+    dev: data.dev,
+    seed: req.seed,
+    settings: req.settings,
+    resume: req.resume,
+    onProgress: hooks.onProgress,
+    onCheckpoint: hooks.onCheckpoint,
+    cancelled: hooks.cancelled,
+    progressRange: [0.05, 1],
+  });
 }
 
 export function trainResult(

@@ -16,11 +16,10 @@ import type { WordPieceTokenizer } from '../model/tokenizer/wordPiece';
 import { initialSoftPrompt, softPromptInitIds } from '../peft/softPrompt';
 import type { Privatizer } from '../privacy/privatize';
 import { BertTrainer, bertParamSizes, type BertHead, type BertTrainerShape } from './bertTrainer';
-import { conditionPlan, initialHeads, trainResult, userSide } from './conditionData';
-import { trainLoop } from './trainLoop';
+import { conditionPlan, initialHeads, requestOptimizer, serviceTrainLoop, trainResult, userSide } from './conditionData';
 import type { TrainHooks } from './trainCondition';
 import type { TrainRequest, TrainResult } from './trainTypes';
-import { DEFAULT_OPTIMIZER, type TrainableParams } from './trainableParams';
+import type { TrainableParams } from './trainableParams';
 
 export interface BertTrainContext {
   runtime: GpuRuntime;
@@ -84,23 +83,8 @@ export async function trainBertCondition(ctx: BertTrainContext, req: TrainReques
   const encoder = ctx.encoder ?? ownEncoder!;
   let trainer: BertTrainer | null = null;
   try {
-    trainer = await BertTrainer.create(ctx.runtime, weights, encoder.deviceWeights, shape, initial, {
-      ...DEFAULT_OPTIMIZER,
-      weightDecay: req.settings.weightDecay,
-      maxGradNorm: req.settings.maxGradNorm,
-    });
-    const r = await trainLoop({
-      trainer,
-      train: data.train,
-      dev: data.dev,
-      seed: req.seed,
-      settings: req.settings,
-      resume: req.resume,
-      onProgress: hooks.onProgress,
-      onCheckpoint: hooks.onCheckpoint,
-      cancelled: hooks.cancelled,
-      progressRange: [0.05, 1],
-    });
+    trainer = await BertTrainer.create(ctx.runtime, weights, encoder.deviceWeights, shape, initial, requestOptimizer(req));
+    const r = await serviceTrainLoop(trainer, data, req, hooks);
     return trainResult(req, plan, data, r, shape.reconstructionWidth, bertParamSizes(weights, shape));
   } finally {
     trainer?.destroy();

@@ -16,10 +16,9 @@ import type { LoadedModel } from '../model/loadedModel';
 import type { UseLiteEncoder } from '../model/useLite/useLiteEncoder';
 import { initialSoftPrompt, softPromptInitIds } from '../peft/softPrompt';
 import type { Privatizer } from '../privacy/privatize';
-import { conditionPlan, initialHeads, trainResult, userSide } from './conditionData';
-import { trainLoop } from './trainLoop';
+import { conditionPlan, initialHeads, requestOptimizer, serviceTrainLoop, trainResult, userSide } from './conditionData';
 import type { TrainCheckpoint, TrainProgress, TrainRequest, TrainResult } from './trainTypes';
-import { DEFAULT_OPTIMIZER, paramSizes, UseLiteTrainer, type TrainableParams, type TrainerShape } from './useLiteTrainer';
+import { paramSizes, UseLiteTrainer, type TrainableParams, type TrainerShape } from './useLiteTrainer';
 
 export interface TrainContext {
   runtime: GpuRuntime;
@@ -74,24 +73,9 @@ export async function trainCondition(ctx: TrainContext, req: TrainRequest, hooks
     prompt: plan.promptLength > 0 ? initialSoftPrompt({ data: weights.embeddings, vocabSize: weights.vocabSize, dim: weights.embeddingDim }, softPromptInitIds(req.seed, plan.promptLength, data.candidates), 2) : new Float32Array(0),
     ...initialHeads(req.seed, hidden, shape),
   };
-  const trainer = await UseLiteTrainer.create(ctx.runtime, weights, ctx.encoder.deviceWeights, shape, initial, {
-    ...DEFAULT_OPTIMIZER,
-    weightDecay: req.settings.weightDecay,
-    maxGradNorm: req.settings.maxGradNorm,
-  });
+  const trainer = await UseLiteTrainer.create(ctx.runtime, weights, ctx.encoder.deviceWeights, shape, initial, requestOptimizer(req));
   try {
-    const r = await trainLoop({
-      trainer,
-      train: data.train,
-      dev: data.dev,
-      seed: req.seed,
-      settings: req.settings,
-      resume: req.resume,
-      onProgress: hooks.onProgress,
-      onCheckpoint: hooks.onCheckpoint,
-      cancelled: hooks.cancelled,
-      progressRange: [0.05, 1],
-    });
+    const r = await serviceTrainLoop(trainer, data, req, hooks);
     return trainResult(req, plan, data, r, shape.reconstructionWidth, paramSizes(weights, shape));
   } finally {
     trainer.destroy();

@@ -13,7 +13,7 @@
 
 import type { Array as JaxArray } from '@jax-js/jax';
 import type { UseLiteWeights } from '../../model/useLite/useLiteWeights';
-import { useLiteTimingTable } from '../../model/useLite/useLiteWeights';
+import { layerNorm, linear, useLiteEncoderParams, type UseEncoderParams } from '../jaxModels';
 import type { Jax } from '../peers';
 import {
   batchMasks,
@@ -28,24 +28,7 @@ import {
   type TrainStepPeer,
 } from './trainStepSetup';
 
-type LayerNormParams = { gamma: JaxArray; beta: JaxArray };
-
-type LayerParams = {
-  ln: LayerNormParams;
-  qkvW: JaxArray;
-  qkvB: JaxArray;
-  outW: JaxArray;
-  outB: JaxArray;
-  /** Layer 0 only (a list so that the pytree has no optional member). */
-  res: { w: JaxArray; b: JaxArray }[];
-  ffnLn: LayerNormParams;
-  w1: JaxArray;
-  b1: JaxArray;
-  w2: JaxArray;
-  b2: JaxArray;
-};
-
-type Frozen = { embeddings: JaxArray; timing: JaxArray; layers: LayerParams[] };
+type Frozen = UseEncoderParams;
 
 /** Trainables on the device; `rec` has one entry with RAPT, none for plain prompt tuning. */
 type Train = { prompt: JaxArray; taskW: JaxArray; taskB: JaxArray; rec: { w2: JaxArray; w1: JaxArray }[] };
@@ -65,15 +48,6 @@ type Batch = {
 
 const LN_EPS = 1e-6;
 
-function layerNorm(jax: Jax, x: JaxArray, p: LayerNormParams): JaxArray {
-  const np = jax.numpy;
-  const mean = x.ref.mean(-1, { keepdims: true });
-  const centred = x.sub(mean);
-  const variance = np.square(centred.ref).mean(-1, { keepdims: true });
-  return centred.mul(np.reciprocal(np.sqrt(variance.add(LN_EPS)))).mul(p.gamma).add(p.beta);
-}
-
-const linear = (jax: Jax, x: JaxArray, w: JaxArray, b: JaxArray): JaxArray => jax.numpy.matmul(x, w).add(b);
 
 /** Mean cross-entropy of logits [rows, classes] against int32 targets [rows]. */
 function crossEntropy(jax: Jax, logits: JaxArray, targets: JaxArray, classes: number): JaxArray {
@@ -100,25 +74,7 @@ export function createJaxTrainStep(jax: Jax, { opts, weights: w, init }: JaxTrai
   const shapes = trainableShapes(opts);
   const put = (data: Float32Array, shape: number[]) => np.array(data, { shape });
 
-  const frozen: Frozen = {
-    embeddings: put(w.embeddings, [w.vocabSize, w.embeddingDim]),
-    timing: put(useLiteTimingTable(w), [w.maxPositions, w.embeddingDim]),
-    layers: w.layers.map((l) => ({
-      ln: { gamma: put(l.attentionLn.gamma, [l.inputWidth]), beta: put(l.attentionLn.beta, [l.inputWidth]) },
-      qkvW: put(l.qkvWeight, [l.inputWidth, 3 * l.inputWidth]),
-      qkvB: put(l.qkvBias, [3 * l.inputWidth]),
-      outW: put(l.attentionOutWeight, [l.inputWidth, l.hidden]),
-      outB: put(l.attentionOutBias, [l.hidden]),
-      res: l.residualProjection
-        ? [{ w: put(l.residualProjection.weight, [l.inputWidth, l.hidden]), b: put(l.residualProjection.bias, [l.hidden]) }]
-        : [],
-      ffnLn: { gamma: put(l.ffnLn.gamma, [l.hidden]), beta: put(l.ffnLn.beta, [l.hidden]) },
-      w1: put(l.ffnInWeight, [l.hidden, l.ffnWidth]),
-      b1: put(l.ffnInBias, [l.ffnWidth]),
-      w2: put(l.ffnOutWeight, [l.ffnWidth, l.hidden]),
-      b2: put(l.ffnOutBias, [l.hidden]),
-    })),
-  };
+  const frozen: Frozen = useLiteEncoderParams(jax, w);
   const upload = (t: Trainables): Train => ({
     prompt: put(t.prompt, shapes.prompt),
     taskW: put(t.taskWeight, shapes.taskWeight),
@@ -148,7 +104,7 @@ export function createJaxTrainStep(jax: Jax, { opts, weights: w, init }: JaxTrai
     w.layers.forEach((lw, i) => {
       const l = f.layers[i];
       const width = lw.inputWidth;
-      const qkv = linear(jax, layerNorm(jax, x.ref, l.ln), l.qkvW, l.qkvB).reshape([B, S, 3, lw.heads, width / lw.heads]);
+      const qkv = linear(jax, layerNorm(jax, x.ref, l.ln, LN_EPS), l.qkvW, l.qkvB).reshape([B, S, 3, lw.heads, width / lw.heads]);
       const q = qkv.ref.slice([], [], 0);
       const k = qkv.ref.slice([], [], 1);
       const v = qkv.slice([], [], 2);
@@ -156,7 +112,7 @@ export function createJaxTrainStep(jax: Jax, { opts, weights: w, init }: JaxTrai
       const attn = linear(jax, o, l.outW, l.outB);
       const residual = l.res.length ? linear(jax, x, l.res[0].w, l.res[0].b) : x;
       const x1 = attn.add(residual);
-      const inner = jax.nn.relu(linear(jax, layerNorm(jax, x1.ref, l.ffnLn), l.w1, l.b1));
+      const inner = jax.nn.relu(linear(jax, layerNorm(jax, x1.ref, l.ffnLn, LN_EPS), l.w1, l.b1));
       x = x1.add(linear(jax, inner, l.w2, l.b2));
     });
     b.keyBias.dispose();

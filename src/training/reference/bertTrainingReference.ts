@@ -22,8 +22,9 @@ import type { BertConfig } from '../../model/bert/bertConfig';
 import type { BertLayerWeights, BertWeights } from '../../model/bert/bertWeights';
 import { activate } from '../../transformer/kernels/activations';
 import { activationDerivative } from '../kernels/geluBackwardReference';
-import { addOuterProducts, attentionBackward, attentionForward, layerNormBackward, matmul, matmulTransposeB, type LayerNormCache, type Matrix } from './useLiteLayerReference';
-import type { TrainBatch, TrainableGrads, TrainableParams } from './useLiteTrainingReference';
+import { checkLength, classifierHeadStep, crossEntropy, reconstructionDims, reconstructionHeadStep, stepResult, zeroGrads } from './headsReference';
+import { attentionBackward, attentionForward, layerNormBackward, layerNormForward, matmul, matmulTransposeB, type LayerNormCache } from './useLiteLayerReference';
+import type { TrainBatch, TrainableGrads, TrainableParams, TrainStepResult } from './useLiteTrainingReference';
 
 export type BertHead = 'classifier' | 'verbaliser';
 
@@ -82,45 +83,10 @@ export interface BertExampleTrace {
   dEmbeddingSum: Float64Array;
 }
 
-export interface BertTrainStepResult {
-  /** Per example [classes]. */
-  taskLogits: Float64Array[];
-  /** Per example [m, |T|] row-major (RAPT only). */
-  recLogits?: Float64Array[];
-  lossTask: number;
-  /** 0 without the reconstruction head. */
-  lossRec: number;
-  loss: number;
-  /** taskW and taskB are empty for the verbaliser. */
-  grads: TrainableGrads;
-  examples: BertExampleTrace[];
-}
+/** taskW and taskB of grads are empty for the verbaliser. */
+export type BertTrainStepResult = TrainStepResult<BertExampleTrace>;
 
 // ---- building blocks ----
-
-/** LayerNorm over rows with the model's eps (biased variance, two passes). */
-export function layerNormForwardEps(x: Float64Array, rows: number, width: number, gamma: Matrix, beta: Matrix, eps: number): { y: Float64Array; cache: LayerNormCache } {
-  const y = new Float64Array(rows * width);
-  const xhat = new Float64Array(rows * width);
-  const rstd = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const o = r * width;
-    let mean = 0;
-    for (let i = 0; i < width; i++) mean += x[o + i];
-    mean /= width;
-    let variance = 0;
-    for (let i = 0; i < width; i++) variance += (x[o + i] - mean) ** 2;
-    variance /= width;
-    const inv = 1 / Math.sqrt(variance + eps);
-    rstd[r] = inv;
-    for (let i = 0; i < width; i++) {
-      const v = (x[o + i] - mean) * inv;
-      xhat[o + i] = v;
-      y[o + i] = v * gamma[i] + beta[i];
-    }
-  }
-  return { y, cache: { xhat, rstd } };
-}
 
 export interface BertLayerCache {
   n: number;
@@ -141,12 +107,12 @@ export function bertLayerForward(x: Float64Array, n: number, w: BertLayerWeights
   const { o, probs } = attentionForward(qkv, n, h, heads, 1 / Math.sqrt(headDim));
   const pre1 = matmul(o, n, h, w.attentionOutWeight, h, w.attentionOutBias);
   for (let i = 0; i < pre1.length; i++) pre1[i] += x[i];
-  const { y: x1, cache: ln1 } = layerNormForwardEps(pre1, n, h, w.attentionLn.gamma, w.attentionLn.beta, eps);
+  const { y: x1, cache: ln1 } = layerNormForward(pre1, n, h, w.attentionLn.gamma, w.attentionLn.beta, eps);
   const ffnPre = matmul(x1, n, h, w.intermediateWeight, I, w.intermediateBias);
   const inner = ffnPre.map((v) => activate(v, hiddenAct));
   const pre2 = matmul(inner, n, I, w.outputWeight, h, w.outputBias);
   for (let i = 0; i < pre2.length; i++) pre2[i] += x1[i];
-  const { y: out, cache: ln2 } = layerNormForwardEps(pre2, n, h, w.outputLn.gamma, w.outputLn.beta, eps);
+  const { y: out, cache: ln2 } = layerNormForward(pre2, n, h, w.outputLn.gamma, w.outputLn.beta, eps);
   return { n, qkv, probs, ln1, ffnPre, ln2, out };
 }
 
@@ -195,7 +161,7 @@ function mlmTransform(weights: BertWeights, g: ArrayLike<number>): MlmCache {
   const { hiddenSize: h, hiddenAct, layerNormEps } = weights.config;
   const transformPre = matmul(g, 1, h, head.transformWeight, h, head.transformBias);
   const a = transformPre.map((v) => activate(v, hiddenAct));
-  const { y: u, cache: ln } = layerNormForwardEps(a, 1, h, head.ln.gamma, head.ln.beta, layerNormEps);
+  const { y: u, cache: ln } = layerNormForward(a, 1, h, head.ln.gamma, head.ln.beta, layerNormEps);
   return { transformPre, ln, u };
 }
 
@@ -228,7 +194,7 @@ function encode(weights: BertWeights, tokens: readonly number[], prompt: ArrayLi
       xsum[o + i] = word + weights.positionEmbeddings[o + i] + weights.tokenTypeEmbeddings[i];
     }
   }
-  const { y: x0, cache: embLn } = layerNormForwardEps(xsum, L, h, weights.embeddingLn.gamma, weights.embeddingLn.beta, cfg.layerNormEps);
+  const { y: x0, cache: embLn } = layerNormForward(xsum, L, h, weights.embeddingLn.gamma, weights.embeddingLn.beta, cfg.layerNormEps);
   const caches: BertLayerCache[] = [];
   let x = x0;
   for (const lw of weights.layers) {
@@ -242,22 +208,6 @@ function encode(weights: BertWeights, tokens: readonly number[], prompt: ArrayLi
 /** Final hidden states [L, hidden] of one sequence of ids (with its [CLS] … [SEP]), token type 0. */
 export function bertEncoderReference(weights: BertWeights, ids: readonly number[]): Float64Array {
   return encode(weights, ids, null, 0).finalStates;
-}
-
-/** Cross-entropy of one row: returns the loss and writes scale·(softmax − onehot(target)) into d. */
-function crossEntropy(logits: Float64Array, target: number, scale: number, d: Float64Array): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) total += Math.exp(logits[i] - max);
-  const logZ = max + Math.log(total);
-  for (let i = 0; i < logits.length; i++) d[i] = scale * Math.exp(logits[i] - logZ);
-  d[target] -= scale;
-  return logZ - logits[target];
-}
-
-function checkLength(name: string, a: ArrayLike<number> | undefined, expected: number): void {
-  if (!a || a.length !== expected) throw new Error(`${name} has ${a ? a.length : 'no'} entries, expected ${expected}`);
 }
 
 // ---- the training step ----
@@ -280,21 +230,8 @@ export function bertTrainStepReference(weights: BertWeights, params: TrainablePa
     checkLength('labelWordIds', opts.labelWordIds, K);
     labelRows = decoderRows(weights, opts.labelWordIds!);
   }
-  let c = 0;
-  let T = 0;
-  if (rapt) {
-    if (!params.recW2 || !params.recW1) throw new Error('RAPT (plainLength > 0) needs recW2 and recW1');
-    c = params.recW2.length / H;
-    T = params.recW1.length / c;
-    if (!Number.isInteger(c) || c === 0 || !Number.isInteger(T) || T === 0) throw new Error('recW2 must be [hidden, c] and recW1 [c, |T|]');
-  }
-
-  const grads: TrainableGrads = {
-    prompt: new Float64Array(N * H),
-    taskW: new Float64Array(verbaliser ? 0 : H * K),
-    taskB: new Float64Array(verbaliser ? 0 : K),
-    ...(rapt ? { recW2: new Float64Array(H * c), recW1: new Float64Array(c * T) } : {}),
-  };
+  const dims = reconstructionDims(params, H, rapt);
+  const grads: TrainableGrads = zeroGrads(N * H, verbaliser ? 0 : H * K, verbaliser ? 0 : K, H, dims);
   const taskLogits: Float64Array[] = [];
   const recLogits: Float64Array[] = [];
   const examples: BertExampleTrace[] = [];
@@ -313,20 +250,12 @@ export function bertTrainStepReference(weights: BertWeights, params: TrainablePa
     const tokens = [s.cls, ...new Array<number>(N).fill(s.pad), ...Array.from(ids), ...(verbaliser ? [s.mask] : []), s.sep];
     const { embLn, caches, finalStates: g } = encode(weights, tokens, params.prompt, N);
     const dG = new Float64Array(L * H);
-    const dLogits = new Float64Array(K);
 
     if (!verbaliser) {
       // Mean over the text rows, then the linear classifier.
-      const pooled = new Float64Array(H);
-      for (let p = layout.textStart; p < layout.textEnd; p++) for (let j = 0; j < H; j++) pooled[j] += g[p * H + j];
-      for (let j = 0; j < H; j++) pooled[j] /= n;
-      const logits = matmul(pooled, 1, H, params.taskW, K, params.taskB);
-      taskLogits.push(logits);
-      lossTask += crossEntropy(logits, label, 1 / B, dLogits) / B;
-      addOuterProducts(grads.taskW, pooled, 1, H, dLogits, K);
-      for (let k = 0; k < K; k++) grads.taskB[k] += dLogits[k];
-      const dPooled = matmulTransposeB(dLogits, 1, K, params.taskW, H);
-      for (let p = layout.textStart; p < layout.textEnd; p++) for (let j = 0; j < H; j++) dG[p * H + j] = dPooled[j] / n;
+      const task = classifierHeadStep(g, H, layout.textStart, layout.textEnd, params, K, label, B, grads, dG);
+      taskLogits.push(task.logits);
+      lossTask += task.loss;
     } else {
       // The frozen MLM head at the [MASK] row, logits over the label words.
       const gm = g.subarray(layout.maskRow * H, (layout.maskRow + 1) * H);
@@ -338,6 +267,7 @@ export function bertTrainStepReference(weights: BertWeights, params: TrainablePa
         return v;
       });
       taskLogits.push(logits);
+      const dLogits = new Float64Array(K);
       lossTask += crossEntropy(logits, label, 1 / B, dLogits) / B;
       const dU = matmul(dLogits, 1, K, rows, H);
       const dA = layerNormBackward(dU, mc.ln, 1, H, weights.mlmHead!.ln.gamma);
@@ -348,22 +278,9 @@ export function bertTrainStepReference(weights: BertWeights, params: TrainablePa
     // Reconstruction head at the plain rows.
     if (rapt) {
       const targets = batch.plainTargets ? batch.plainTargets[b] : ids.slice(0, m);
-      if (targets.length !== m) throw new Error(`example ${b}: ${targets.length} plain targets, expected ${m}`);
-      const gPlain = g.subarray(layout.plainStart * H, (layout.plainStart + m) * H);
-      const z = matmul(gPlain, m, H, params.recW2!, c);
-      const rl = matmul(z, m, c, params.recW1!, T);
-      recLogits.push(rl);
-      const dRl = new Float64Array(m * T);
-      const scale = opts.lambda / (B * m);
-      for (let i = 0; i < m; i++) {
-        const t = targets[i];
-        if (!Number.isInteger(t) || t < 0 || t >= T) throw new Error(`example ${b}: plain target ${t} outside [0, ${T})`);
-        lossRec += crossEntropy(rl.subarray(i * T, (i + 1) * T), t, scale, dRl.subarray(i * T, (i + 1) * T)) / (B * m);
-      }
-      addOuterProducts(grads.recW1!, z, m, c, dRl, T);
-      const dZ = matmulTransposeB(dRl, m, T, params.recW1!, c);
-      addOuterProducts(grads.recW2!, gPlain, m, H, dZ, c);
-      dG.set(matmulTransposeB(dZ, m, c, params.recW2!, H), layout.plainStart * H);
+      const rec = reconstructionHeadStep(g, H, layout.plainStart, m, params, dims, targets, opts.lambda, B, b, grads, dG, lossRec);
+      recLogits.push(rec.logits);
+      lossRec = rec.lossRec;
     }
 
     // Frozen encoder backward, then the embedding LayerNorm; the prompt rows sum over the batch.
@@ -374,13 +291,5 @@ export function bertTrainStepReference(weights: BertWeights, params: TrainablePa
     examples.push({ layout, finalStates: g, dFinalStates: dG, dEmbeddingSum: dSum });
   }
 
-  return {
-    taskLogits,
-    ...(rapt ? { recLogits } : {}),
-    lossTask,
-    lossRec,
-    loss: lossTask + opts.lambda * lossRec,
-    grads,
-    examples,
-  };
+  return stepResult(taskLogits, rapt ? recLogits : null, lossTask, lossRec, opts.lambda, grads, examples);
 }

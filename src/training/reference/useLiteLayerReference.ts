@@ -110,7 +110,8 @@ export interface LayerNormCache {
   rstd: Float64Array;
 }
 
-export function layerNormForward(x: Float64Array, rows: number, width: number, gamma: Matrix, beta: Matrix): { y: Float64Array; cache: LayerNormCache } {
+/** LayerNorm over rows (biased variance, two passes); eps defaults to USE-Lite's, BERT passes its config's. */
+export function layerNormForward(x: Float64Array, rows: number, width: number, gamma: Matrix, beta: Matrix, eps = LAYER_NORM_EPS): { y: Float64Array; cache: LayerNormCache } {
   const y = new Float64Array(rows * width);
   const xhat = new Float64Array(rows * width);
   const rstd = new Float64Array(rows);
@@ -122,7 +123,7 @@ export function layerNormForward(x: Float64Array, rows: number, width: number, g
     let variance = 0;
     for (let i = 0; i < width; i++) variance += (x[o + i] - mean) ** 2;
     variance /= width;
-    const inv = 1 / Math.sqrt(variance + LAYER_NORM_EPS);
+    const inv = 1 / Math.sqrt(variance + eps);
     rstd[r] = inv;
     for (let i = 0; i < width; i++) {
       const h = (x[o + i] - mean) * inv;

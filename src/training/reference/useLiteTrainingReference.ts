@@ -10,7 +10,8 @@
 // mean cross-entropy over B·m. loss = loss_task + λ·loss_rec. All matrices [in, out] row-major.
 
 import type { UseLiteWeights } from '../../model/useLite/useLiteWeights';
-import { addOuterProducts, matmul, matmulTransposeB, useLiteLayerBackward, useLiteLayerForward } from './useLiteLayerReference';
+import { checkLength, classifierHeadStep, reconstructionDims, reconstructionHeadStep, stepResult, zeroGrads } from './headsReference';
+import { useLiteLayerBackward, useLiteLayerForward } from './useLiteLayerReference';
 import type { UseLiteLayerCache } from './useLiteLayerReference';
 
 export interface TrainableParams {
@@ -71,7 +72,8 @@ export interface ExampleTrace {
   dInput: Float64Array;
 }
 
-export interface TrainStepResult {
+/** The step's result; `Example` is the encoder's trace (BERT: BertExampleTrace). */
+export interface TrainStepResult<Example = ExampleTrace> {
   /** Per example [classes]. */
   taskLogits: Float64Array[];
   /** Per example [m, |T|] row-major (RAPT only). */
@@ -80,9 +82,10 @@ export interface TrainStepResult {
   /** 0 without the reconstruction head. */
   lossRec: number;
   loss: number;
+  /** taskW and taskB are empty for BERT's verbaliser. */
   grads: TrainableGrads;
   /** Intermediate values per example, for debugging a trainer stage by stage. */
-  examples: ExampleTrace[];
+  examples: Example[];
 }
 
 /**
@@ -102,22 +105,6 @@ export function useLiteTimingF64(w: UseLiteWeights, rows: number): Float64Array 
   return out;
 }
 
-/** Cross-entropy of one row: returns the loss and writes scale·(softmax − onehot(target)) into d. */
-function crossEntropy(logits: Float64Array, target: number, scale: number, d: Float64Array): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) total += Math.exp(logits[i] - max);
-  const logZ = max + Math.log(total);
-  for (let i = 0; i < logits.length; i++) d[i] = scale * Math.exp(logits[i] - logZ);
-  d[target] -= scale;
-  return logZ - logits[target];
-}
-
-function checkLength(name: string, a: ArrayLike<number> | undefined, expected: number): void {
-  if (!a || a.length !== expected) throw new Error(`${name} has ${a ? a.length : 'no'} entries, expected ${expected}`);
-}
-
 export function useLiteTrainStepReference(weights: UseLiteWeights, params: TrainableParams, batch: TrainBatch, opts: TrainStepOptions): TrainStepResult {
   const N = opts.promptLength;
   const m = opts.plainLength;
@@ -131,21 +118,8 @@ export function useLiteTrainStepReference(weights: UseLiteWeights, params: Train
   checkLength('prompt', params.prompt, N * D);
   checkLength('taskW', params.taskW, H * K);
   checkLength('taskB', params.taskB, K);
-  let c = 0;
-  let T = 0;
-  if (rapt) {
-    if (!params.recW2 || !params.recW1) throw new Error('RAPT (plainLength > 0) needs recW2 and recW1');
-    c = params.recW2.length / H;
-    T = params.recW1.length / c;
-    if (!Number.isInteger(c) || c === 0 || !Number.isInteger(T) || T === 0) throw new Error('recW2 must be [hidden, c] and recW1 [c, |T|]');
-  }
-
-  const grads: TrainableGrads = {
-    prompt: new Float64Array(N * D),
-    taskW: new Float64Array(H * K),
-    taskB: new Float64Array(K),
-    ...(rapt ? { recW2: new Float64Array(H * c), recW1: new Float64Array(c * T) } : {}),
-  };
+  const dims = reconstructionDims(params, H, rapt);
+  const grads = zeroGrads(N * D, H * K, K, H, dims);
   const taskLogits: Float64Array[] = [];
   const recLogits: Float64Array[] = [];
   const examples: ExampleTrace[] = [];
@@ -187,37 +161,17 @@ export function useLiteTrainStepReference(weights: UseLiteWeights, params: Train
     const dG = new Float64Array(L * H);
 
     // Task head on the mean over the text rows [N + m, L).
-    const pooled = new Float64Array(H);
-    for (let p = N + m; p < L; p++) for (let j = 0; j < H; j++) pooled[j] += g[p * H + j];
-    for (let j = 0; j < H; j++) pooled[j] /= n;
-    const logits = matmul(pooled, 1, H, params.taskW, K, params.taskB);
-    taskLogits.push(logits);
-    const dLogits = new Float64Array(K);
-    lossTask += crossEntropy(logits, label, 1 / B, dLogits) / B;
-    addOuterProducts(grads.taskW, pooled, 1, H, dLogits, K);
-    for (let k = 0; k < K; k++) grads.taskB[k] += dLogits[k];
-    const dPooled = matmulTransposeB(dLogits, 1, K, params.taskW, H);
-    for (let p = N + m; p < L; p++) for (let j = 0; j < H; j++) dG[p * H + j] = dPooled[j] / n;
+    const task = classifierHeadStep(g, H, N + m, L, params, K, label, B, grads, dG);
+    taskLogits.push(task.logits);
+    lossTask += task.loss;
+    const { pooled } = task;
 
     // Reconstruction head at the plain rows [N, N + m).
     if (rapt) {
       const targets = batch.plainTargets ? batch.plainTargets[b] : ids.slice(0, m);
-      if (targets.length !== m) throw new Error(`example ${b}: ${targets.length} plain targets, expected ${m}`);
-      const gPlain = g.subarray(N * H, (N + m) * H);
-      const z = matmul(gPlain, m, H, params.recW2!, c);
-      const rl = matmul(z, m, c, params.recW1!, T);
-      recLogits.push(rl);
-      const dRl = new Float64Array(m * T);
-      const scale = opts.lambda / (B * m);
-      for (let i = 0; i < m; i++) {
-        const t = targets[i];
-        if (!Number.isInteger(t) || t < 0 || t >= T) throw new Error(`example ${b}: plain target ${t} outside [0, ${T})`);
-        lossRec += crossEntropy(rl.subarray(i * T, (i + 1) * T), t, scale, dRl.subarray(i * T, (i + 1) * T)) / (B * m);
-      }
-      addOuterProducts(grads.recW1!, z, m, c, dRl, T);
-      const dZ = matmulTransposeB(dRl, m, T, params.recW1!, c);
-      addOuterProducts(grads.recW2!, gPlain, m, H, dZ, c);
-      dG.set(matmulTransposeB(dZ, m, c, params.recW2!, H), N * H);
+      const rec = reconstructionHeadStep(g, H, N, m, params, dims, targets, opts.lambda, B, b, grads, dG, lossRec);
+      recLogits.push(rec.logits);
+      lossRec = rec.lossRec;
     }
 
     // Frozen encoder backward to x0; the prompt rows' gradients sum over the batch.
@@ -227,15 +181,7 @@ export function useLiteTrainStepReference(weights: UseLiteWeights, params: Train
     examples.push({ rows: L, finalStates: g, pooled, dFinalStates: dG, dInput: d });
   }
 
-  return {
-    taskLogits,
-    ...(rapt ? { recLogits } : {}),
-    lossTask,
-    lossRec,
-    loss: lossTask + opts.lambda * lossRec,
-    grads,
-    examples,
-  };
+  return stepResult(taskLogits, rapt ? recLogits : null, lossTask, lossRec, opts.lambda, grads, examples);
 }
 
 /** Euclidean (Frobenius) norm of a gradient buffer. */

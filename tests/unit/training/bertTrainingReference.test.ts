@@ -11,19 +11,8 @@ import { activate } from '../../../src/transformer/kernels/activations';
 import { activationDerivative } from '../../../src/training/kernels/geluBackwardReference';
 import { bertEncoderReference, bertLayout, bertTrainStepReference, mlmLogitsReference, type BertHead, type BertTrainStepOptions } from '../../../src/training/reference/bertTrainingReference';
 import { TINY_BERT, TINY_BERT_SPECIAL_IDS, tinyBertTrainableParams, tinyBertWeights } from '../../../src/training/reference/tinyBert';
-import { l2Norm, type TrainBatch, type TrainableParams } from '../../../src/training/reference/useLiteTrainingReference';
-
-/** max |a − b| / max |b| over paired entries. */
-function relMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
+import type { TrainBatch, TrainableParams } from '../../../src/training/reference/useLiteTrainingReference';
+import { checkGradients, relMaxError } from './finiteDifferences';
 
 describe('activation derivatives (f64)', () => {
   for (const kind of ['gelu', 'geluTanh', 'relu'] as const) {
@@ -81,29 +70,7 @@ describe('BERT training-step reference against finite differences (tiny random B
     const analytic = bertTrainStepReference(w, params, batch, opts);
     const loss = (p: TrainableParams) => bertTrainStepReference(w, p, batch, opts).loss;
     const names = (['prompt', 'taskW', 'taskB', 'recW2', 'recW1'] as (keyof TrainableParams)[]).filter((n) => (params[n]?.length ?? 0) > 0);
-    const hStep = 1e-5;
-    let worst = 0;
-    for (const name of names) {
-      const a = analytic.grads[name]!;
-      const fd = new Float64Array(a.length);
-      for (let i = 0; i < a.length; i++) {
-        const p = { ...params, [name]: Float64Array.from(params[name]!) };
-        const v = p[name]!;
-        v[i] = params[name]![i] + hStep;
-        const up = loss(p);
-        v[i] = params[name]![i] - hStep;
-        const down = loss(p);
-        fd[i] = (up - down) / (2 * hStep);
-      }
-      const e = relMaxError(a, fd);
-      worst = Math.max(worst, e);
-      expect(e, `${head} ${mode} ${name}`).toBeLessThan(1e-6);
-      const norm = l2Norm(a);
-      expect(norm, `${head} ${mode} ${name}`).toBeGreaterThan(1e-3);
-      for (let i = 0; i < a.length; i++) {
-        if (Math.abs(a[i]) > 1e-3 * norm) expect(Math.abs(fd[i] - a[i]) / Math.abs(a[i]), `${head} ${mode} ${name}[${i}]`).toBeLessThan(1e-5);
-      }
-    }
+    const worst = checkGradients(params, analytic.grads, names, loss, { h: 1e-5, minNorm: 1e-3, entryTol: 1e-5, label: `${head} ${mode}` });
     return { worst, analytic };
   }
 

@@ -9,20 +9,8 @@ import type { RaptFixtureCase } from '../../../src/training/reference/raptFixtur
 import { TINY_USE_LITE, tinyTrainableParams, tinyUseLiteWeights } from '../../../src/training/reference/tinyUseLite';
 import { l2Norm, useLiteTrainStepReference } from '../../../src/training/reference/useLiteTrainingReference';
 import type { TrainBatch, TrainStepOptions, TrainableParams } from '../../../src/training/reference/useLiteTrainingReference';
+import { checkGradients, rel, relMaxError } from './finiteDifferences';
 import { loadBundledUseLiteWeights, loadRaptTrainStepFixture } from './raptFixtureNode';
-
-/** max |a − b| / max |b| over paired entries. */
-function relMaxError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return err / scale;
-}
-const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 describe('USE-Lite training-step reference against the PyTorch fixture (f64)', () => {
   const weights = loadBundledUseLiteWeights();
@@ -82,32 +70,9 @@ describe('USE-Lite training-step reference against finite differences (tiny rand
     const loss = (p: TrainableParams) => useLiteTrainStepReference(weights, p, batch, opts).loss;
 
     const names = (m > 0 ? ['prompt', 'taskW', 'taskB', 'recW2', 'recW1'] : ['prompt', 'taskW', 'taskB']) as (keyof TrainableParams)[];
-    const h = 1e-5;
-    let worst = 0;
-    for (const name of names) {
-      const a = analytic.grads[name]!;
-      const fd = new Float64Array(a.length);
-      for (let i = 0; i < a.length; i++) {
-        const p = { ...params, [name]: Float64Array.from(params[name]!) };
-        const v = p[name]!;
-        v[i] = params[name]![i] + h;
-        const up = loss(p);
-        v[i] = params[name]![i] - h;
-        const down = loss(p);
-        fd[i] = (up - down) / (2 * h);
-      }
-      // Whole tensor: max |error| / max |fd| (measured ≤ 3e-10); entry by entry for every entry above 1e-3
-      // of the tensor's norm (measured ≤ 3e-8).
-      const e = relMaxError(a, fd);
-      worst = Math.max(worst, e);
-      expect(e, `${mode} ${name}`).toBeLessThan(1e-6);
-      const norm = l2Norm(a);
-      expect(norm, `${mode} ${name}`).toBeGreaterThan(1e-2);
-      for (let i = 0; i < a.length; i++) {
-        if (Math.abs(a[i]) > 1e-3 * norm) expect(Math.abs(fd[i] - a[i]) / Math.abs(a[i]), `${mode} ${name}[${i}]`).toBeLessThan(1e-6);
-      }
-    }
-    return worst;
+    // Whole tensor: max |error| / max |fd| (measured ≤ 3e-10); entry by entry for every entry above 1e-3
+    // of the tensor's norm (measured ≤ 3e-8).
+    return checkGradients(params, analytic.grads, names, loss, { h: 1e-5, minNorm: 1e-2, entryTol: 1e-6, label: mode });
   }
 
   it('prompt tuning: every prompt and task-head gradient entry', () => {
