@@ -12,7 +12,6 @@ import { readSafetensors } from '../../../src/model/formats/safetensors';
 import { BertTrainer, type BertHead, type BertTrainerShape, type PromptTrainer } from '../../../src/training/bertTrainer';
 import { bertTrainStepReference } from '../../../src/training/reference/bertTrainingReference';
 import { TINY_BERT_SPECIAL_IDS, tinyBertTrainableParams, tinyBertWeights } from '../../../src/training/reference/tinyBert';
-import type { TrainableParams as RefParams } from '../../../src/training/reference/useLiteTrainingReference';
 import { PARAM_NAMES, type OptimizerSettings, type TrainableParams } from '../../../src/training/useLiteTrainer';
 import { loadBert } from '../../../src/model/bert/loadBert';
 import { localFilesSource } from '../../../src/model/sources/localFilesSource';
@@ -22,34 +21,8 @@ import type { BertTrainRequestOptions } from '../../../src/training/trainBertCon
 import { trainCondition } from '../../../src/training/trainCondition';
 import type { TrainRequest } from '../../../src/training/trainTypes';
 import { testRuntime } from '../gpuTestRuntime';
+import { asRef, f32, relErr } from './trainerTestUtils';
 
-const f32 = (p: RefParams): TrainableParams => ({
-  prompt: Float32Array.from(p.prompt),
-  taskW: Float32Array.from(p.taskW),
-  taskB: Float32Array.from(p.taskB),
-  recW2: Float32Array.from(p.recW2 ?? []),
-  recW1: Float32Array.from(p.recW1 ?? []),
-});
-
-/** The reference on the f32-rounded parameters the GPU got. */
-const asRef = (p: TrainableParams, rec: boolean): RefParams => ({
-  prompt: Float64Array.from(p.prompt),
-  taskW: Float64Array.from(p.taskW),
-  taskB: Float64Array.from(p.taskB),
-  ...(rec ? { recW2: Float64Array.from(p.recW2), recW1: Float64Array.from(p.recW1) } : {}),
-});
-
-/** max |got − want| / max |want| per tensor. */
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return err / Math.max(scale, 1e-30);
-}
 
 const NO_CLIP: OptimizerSettings = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 0 };
 

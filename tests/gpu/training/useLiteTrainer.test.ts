@@ -9,37 +9,11 @@ import { UseLiteEncoder } from '../../../src/model/useLite/useLiteEncoder';
 import { useLiteWeights, type UseLiteWeights } from '../../../src/model/useLite/useLiteWeights';
 import { fixtureBatch, fixtureParams, parseRaptTrainStepFixture } from '../../../src/training/reference/raptFixture';
 import { tinyTrainableParams, tinyUseLiteWeights } from '../../../src/training/reference/tinyUseLite';
-import { l2Norm, useLiteTrainStepReference, type TrainableParams as RefParams } from '../../../src/training/reference/useLiteTrainingReference';
+import { l2Norm, useLiteTrainStepReference } from '../../../src/training/reference/useLiteTrainingReference';
 import { PARAM_NAMES, UseLiteTrainer, type TrainableParams, type TrainerShape } from '../../../src/training/useLiteTrainer';
 import { testRuntime } from '../gpuTestRuntime';
+import { asRef, f32, relErr } from './trainerTestUtils';
 
-const f32 = (p: RefParams): TrainableParams => ({
-  prompt: Float32Array.from(p.prompt),
-  taskW: Float32Array.from(p.taskW),
-  taskB: Float32Array.from(p.taskB),
-  recW2: Float32Array.from(p.recW2 ?? []),
-  recW1: Float32Array.from(p.recW1 ?? []),
-});
-
-/** The reference on the f32-rounded parameters the GPU got. */
-const asRef = (p: TrainableParams, rec: boolean): RefParams => ({
-  prompt: Float64Array.from(p.prompt),
-  taskW: Float64Array.from(p.taskW),
-  taskB: Float64Array.from(p.taskB),
-  ...(rec ? { recW2: Float64Array.from(p.recW2), recW1: Float64Array.from(p.recW1) } : {}),
-});
-
-/** max |got − want| / max |want| per tensor: one number that f32 accumulation keeps near 1e-6. */
-function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let err = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    err = Math.max(err, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return err / Math.max(scale, 1e-30);
-}
 
 async function tinyTrainer(w: UseLiteWeights, shape: TrainerShape, params: TrainableParams) {
   const rt = await testRuntime();
